@@ -1,0 +1,129 @@
+# VFIO IOPF with BPF policies: build the patched guest kernel, the BPF
+# policies, the loader and the tests, and run them in QEMU.
+#
+#   make demo    boot the guest and show the main job
+#   make check   every test: host unit tests, harness self-tests, guest suite
+#   make bench   policy experiments (results/)
+#
+# Quiet unless V=1. The kernel and tools build in the cache
+# (${XDG_CACHE_HOME:-~/.cache}/vfio-iopf); build/kernel points at the
+# current one.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+B := build
+K := $(B)/kernel
+CLANG ?= clang-16
+BPFTOOL := $(K)/bpftool
+LIBBPF := $(K)/libbpf
+UAPI := $(K)/include
+KSTAMP := $(K)/done
+
+WARN := -Wall -Wextra -Werror
+CFLAGS_COMMON := -O2 -g -std=gnu11 $(WARN) -Iinclude -Itests/lib -I$(B)
+# Guest programs: static, against the patched kernel's UAPI and libbpf.
+GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/guest
+GUEST_LDLIBS := $(LIBBPF)/lib64/libbpf.a -lelf -lz -lzstd
+GUEST_LDFLAGS := -static
+# Host unit tests: with sanitizers.
+HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-function \
+	-I$(B) -Iinclude -I$(LIBBPF)/include
+
+GUEST_SRCS := $(wildcard tests/guest/*.c) tests/lib/ktest.c
+TEST_BPF := $(wildcard tests/guest/progs/*.bpf.c)
+POLICY_BPF := $(wildcard bpf/*.bpf.c)
+TEST_SKELS := $(patsubst tests/guest/progs/%.bpf.c,$(B)/%.skel.h,$(TEST_BPF))
+POLICY_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(POLICY_BPF))
+
+INITRD := $(B)/initramfs.cpio.gz
+LOGCHECK := $(B)/logcheck
+GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo
+
+.PHONY: all check demo bench deps kernel userspace host-tests clean distclean
+
+all: deps kernel
+	$(Q)$(MAKE) --no-print-directory userspace
+
+deps:
+	$(Q)kernel/scripts/install-deps.sh
+
+kernel: deps
+	$(Q)kernel/scripts/build-kernel.sh
+
+userspace: $(INITRD) $(LOGCHECK) $(POLICY_OBJS)
+
+check: all
+	$(Q)$(MAKE) --no-print-directory host-tests
+	$(Q)tests/harness/check.sh
+
+demo: all
+	$(Q)KERNEL=$(K)/bzImage INITRD=$(INITRD) LOGCHECK=$(LOGCHECK) \
+		tests/harness/run-guest.sh -m demo -t 600 -o $(B)/demo
+
+# --- BPF ------------------------------------------------------------------
+$(B)/vmlinux.h: $(KSTAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(K)/vmlinux format c > $@
+
+$(B)/%.bpf.o: tests/guest/progs/%.bpf.c $(B)/vmlinux.h $(wildcard include/*.h)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/vmlinux.h $(wildcard include/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(B)/%.skel.h: $(B)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# --- guest programs ----------------------------------------------------------
+$(B)/guest/iopf-tests: $(GUEST_SRCS) $(TEST_SKELS) $(wildcard tests/guest/*.h tests/lib/*.h include/*.h) $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
+
+$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
+
+$(INITRD): $(GUEST_BINS) tests/harness/init tests/harness/mkinitramfs.sh
+	$(call msg,CPIO,$@)
+	$(Q)tests/harness/mkinitramfs.sh $@ $(GUEST_BINS)
+
+# --- host programs and unit tests ---------------------------------------------
+$(LOGCHECK): tests/harness/logcheck.c tests/harness/logcheck.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_COMMON) -o $@ $<
+
+$(B)/host/test_logcheck: tests/host/test_logcheck.c tests/harness/logcheck.c tests/lib/ktest.c tests/harness/logcheck.h tests/lib/ktest.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_CFLAGS) -DLOGCHECK_NO_MAIN -Itests/harness -o $@ $(filter %.c,$^)
+
+HOST_TESTS := $(B)/host/test_logcheck
+
+host-tests: $(HOST_TESTS)
+
+clean:
+	rm -rf $(B) results/*.tmp
+
+distclean: clean
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/vfio-iopf"

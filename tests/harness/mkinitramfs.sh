@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Pack the guest initramfs: busybox, our /init and the given static programs.
+# Usage: mkinitramfs.sh OUT.cpio.gz PROGRAM...
+set -euo pipefail
+out=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+busybox=/bin/busybox
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	{ echo "mkinitramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,root}
+cp "$busybox" "$stage/bin/busybox"
+install -m 0755 "$here/init" "$stage/init"
+for prog in "$@"; do
+	install -m 0755 "$prog" "$stage/bin/${prog##*/}"
+done
+(cd "$stage" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
