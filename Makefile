@@ -32,7 +32,8 @@ KSTAMP := $(K)/done
 WARN := -Wall -Wextra -Werror
 CFLAGS_COMMON := -O2 -g -std=gnu11 $(WARN) -Iinclude -Itests/lib -I$(B)
 # Guest programs: static, against the patched kernel's UAPI and libbpf.
-GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/guest
+GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/guest \
+	-I$(K)/src/drivers/vfio
 GUEST_LDLIBS := $(LIBBPF)/lib64/libbpf.a -lelf -lz -lzstd
 GUEST_LDFLAGS := -static
 # Host unit tests: with sanitizers.

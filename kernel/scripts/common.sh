@@ -45,6 +45,7 @@ series_hash() {
 # fragment files (e.g. the debug fragment) merged after base.config.
 config_fragments() {
 	echo "$CONFIG_DIR/base.config"
+	echo "$CONFIG_DIR/test.config"
 	for f in ${KCONFIG_EXTRA:-}; do
 		case $f in /*) echo "$f" ;; *) echo "$CONFIG_DIR/$f" ;; esac
 	done

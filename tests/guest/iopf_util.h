@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for the IOPF tests: stats, the test ioctl, waiting for faults. */
+#ifndef IOPF_UTIL_H
+#define IOPF_UTIL_H
+
+#include <stdint.h>
+
+#include <linux/vfio.h>
+#include "vfio_iommu_type1_test.h"
+
+#define PAGE		4096UL
+#define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+#define IOPF_RW		(RW | VFIO_DMA_MAP_FLAG_IOPF)
+
+typedef struct vfio_iommu_type1_info_cap_iopf iopf_stats_t;
+
+/* The container's IOPF statistics; 0 or -errno. */
+int iopf_stats(int container, iopf_stats_t *st);
+/* Inject @count faults from @iova, @stride apart; waits for the answers. */
+int iopf_inject(int container, uint64_t iova, uint64_t stride, uint32_t count,
+		uint32_t perm);
+int iopf_inject_group(int container, int group, uint64_t iova, uint64_t stride,
+		      uint32_t count, uint32_t perm, uint32_t flags);
+/* VFIO_IOPF_TEST_* state of an IOVA, or -errno. */
+int iopf_query(int container, uint64_t iova);
+/* Wait until @field of the stats reaches @want; returns the last value. */
+uint64_t iopf_wait(int container, size_t field_offset, uint64_t want);
+#define IOPF_WAIT(c, field, want) \
+	iopf_wait(c, offsetof(iopf_stats_t, field), want)
+
+#endif

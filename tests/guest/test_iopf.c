@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOPF core tests: VFIO_DMA_MAP_FLAG_IOPF mappings are pinned and mapped
+ * only where a device faults, by the real edu device through virtio-iommu
+ * and by the test-only injection ioctl; accounting, failures and teardown.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "ktest.h"
+#include "vfio_util.h"
+#include "iopf_util.h"
+
+#define IOVA_STATIC	0x100000ULL
+#define IOVA_A		0x400000ULL
+#define IOVA_B		0x800000ULL
+#define IOVA_NONE	0xc00000ULL
+#define KB(pages)	((long)(pages) * (long)PAGE / 1024)
+
+struct fixture {
+	int c;
+	struct vfio_dev d;
+};
+
+static void setup(struct fixture *f, int which)
+{
+	char bdfs[MAX_EDU][32];
+
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), which, "edu device present");
+	f->c = vfio_container_open();
+	ASSERT_OK(f->c, "open container");
+	ASSERT_OK(vfio_dev_open(&f->d, f->c, bdfs[which]), "vfio_dev_open");
+}
+
+static void teardown(struct fixture *f)
+{
+	vfio_dev_close(&f->d);
+	close(f->c);
+}
+
+/* Read the device buffer back into RAM through a static mapping. */
+static void device_buffer(struct fixture *f, uint8_t *stage, uint8_t *out, size_t len)
+{
+	memset(stage, 0, PAGE);
+	ASSERT_OK(edu_dma(&f->d, IOVA_STATIC, 0, len, true), "dma to static page");
+	memcpy(out, stage, len);
+}
+
+KTEST(iopf_extension, "VFIO_TYPE1_IOPF is advertised before and after SET_IOMMU")
+{
+	struct fixture f;
+	iopf_stats_t st;
+	int c = vfio_container_open();
+
+	ASSERT_OK(c, "open container");
+	ASSERT_EQ(ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "before SET_IOMMU");
+	close(c);
+	setup(&f, 0);
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "with an edu group");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats capability present");
+	ASSERT_EQ(st.hist_buckets, VFIO_IOPF_HIST_BUCKETS, "hist buckets");
+	ASSERT_EQ(st.faults + st.pages_mapped, 0, "fresh container has no faults");
+	teardown(&f);
+}
+
+KTEST(iopf_bad_map_flags, "bad flag combinations are refused with EINVAL")
+{
+	struct fixture f;
+	void *buf;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	ASSERT_EQ(vfio_map(f.c, buf, IOVA_A, PAGE, VFIO_DMA_MAP_FLAG_IOPF), -EINVAL,
+		  "IOPF without READ/WRITE");
+	ASSERT_EQ(vfio_map(f.c, buf, IOVA_A, PAGE,
+			   VFIO_DMA_MAP_FLAG_IOPF | VFIO_DMA_MAP_FLAG_VADDR), -EINVAL,
+		  "IOPF with VADDR");
+	ASSERT_EQ(vfio_map(f.c, buf, IOVA_A, PAGE, IOPF_RW | (1u << 4)), -EINVAL,
+		  "unknown flag");
+	ASSERT_EQ(vfio_map(f.c, buf, IOVA_A + 1, PAGE, IOPF_RW), -EINVAL, "unaligned iova");
+	ASSERT_EQ(vfio_map(f.c, buf, ~0ULL & ~(PAGE - 1), 2 * PAGE, IOPF_RW), -EINVAL,
+		  "iova wraps");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, PAGE, IOPF_RW), "good IOPF map");
+	ASSERT_EQ(vfio_map(f.c, buf, IOVA_A, PAGE, IOPF_RW), -EEXIST, "overlap");
+	teardown(&f);
+}
+
+KTEST(iopf_edu_fault_and_retry, "edu: first DMA faults, is resolved, the retry moves the data both ways")
+{
+	uint8_t *stage, *src, *dst, *got;
+	long lck0, lck_static;
+	struct fixture f;
+	iopf_stats_t st;
+
+	setup(&f, 0);
+	stage = alloc_pages_fill(PAGE, 0);
+	src = alloc_pages_fill(8 * PAGE, 0);
+	dst = alloc_pages_fill(8 * PAGE, 0x33);
+	got = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(stage && src && dst && got, "alloc");
+	fill_pattern(src, 8 * PAGE, 21);
+
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+	lck_static = proc_status_kb("VmLck:");
+	ASSERT_EQ(lck_static - lck0, KB(1), "static page pinned");
+	ASSERT_OK(vfio_map(f.c, src, IOVA_A, 8 * PAGE, IOPF_RW), "IOPF map src");
+	ASSERT_OK(vfio_map(f.c, dst, IOVA_B, 8 * PAGE, IOPF_RW), "IOPF map dst");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck_static, "IOPF map pins nothing");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + 3 * PAGE), VFIO_IOPF_TEST_IOPF_DMA, "page 3 untouched");
+
+	/* RAM -> device from page 3 of src: the first try faults. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 3 * PAGE, 0, EDU_DMA_MAX, false), "dma 1");
+	device_buffer(&f, stage, got, EDU_DMA_MAX);
+	ASSERT_NE(memcmp(got, src + 3 * PAGE, EDU_DMA_MAX), 0, "first try moved no data");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "fault resolved");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 3 * PAGE, 0, EDU_DMA_MAX, false), "dma 1 retry");
+	device_buffer(&f, stage, got, EDU_DMA_MAX);
+	ASSERT_MEMEQ(got, src + 3 * PAGE, EDU_DMA_MAX, "retry read the page");
+
+	/* device -> RAM into page 5 of dst. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_B + 5 * PAGE, 0, EDU_DMA_MAX, true), "dma 2");
+	ASSERT_EQ(dst[5 * PAGE], 0x33, "first try wrote nothing");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 2), 2, "second fault resolved");
+	ASSERT_OK(edu_dma(&f.d, IOVA_B + 5 * PAGE, 0, EDU_DMA_MAX, true), "dma 2 retry");
+	ASSERT_MEMEQ(dst + 5 * PAGE, src + 3 * PAGE, EDU_DMA_MAX, "retry wrote the page");
+	ASSERT_EQ(dst[5 * PAGE + EDU_DMA_MAX], 0x33, "byte past the DMA untouched");
+
+	/* Only the two touched pages are pinned and mapped. */
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ktest_metric("faults", st.faults);
+	ktest_metric("resolved", st.resolved);
+	ASSERT_EQ(st.pages_mapped, 2, "pages mapped");
+	ASSERT_EQ(st.pages_pinned, 2, "pages pinned");
+	ASSERT_EQ(st.failed, 0, "no failed fault");
+	/* QEMU sends an event per 4-byte access; the driver coalesces them. */
+	ASSERT_LE(st.faults, 4, "faults coalesced per page");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck_static, KB(2), "locked_vm = touched pages");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + 3 * PAGE),
+		  VFIO_IOPF_TEST_IOPF_DMA | VFIO_IOPF_TEST_MAPPED | VFIO_IOPF_TEST_PINNED |
+		  VFIO_IOPF_TEST_IOMMU | VFIO_IOPF_TEST_PHYS_MATCH, "page 3 state");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + 2 * PAGE), VFIO_IOPF_TEST_IOPF_DMA, "page 2 untouched");
+
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 8 * PAGE), "unmap src");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_B, 8 * PAGE), "unmap dst");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped + st.pages_pinned, 0, "nothing mapped after unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck_static, "locked_vm after unmap");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + 3 * PAGE), 0, "IOVA gone");
+	teardown(&f);
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm after close");
+}
+
+KTEST(iopf_inject_thousands, "4096 injected faults map 4096 pages; repeats map nothing new")
+{
+	const uint32_t n = 4096;
+	struct fixture f;
+	iopf_stats_t st;
+	uint8_t *buf;
+	long lck0;
+	uint32_t i;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(n * PAGE, 0);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	for (i = 0; i < n; i++)
+		buf[i * PAGE] = i;
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, n * PAGE, IOPF_RW), "IOPF map 16 MiB");
+
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, n, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.faults, n, "faults");
+	ASSERT_EQ(st.resolved, n, "resolved");
+	ASSERT_EQ(st.pages_mapped, n, "pages mapped");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, KB(n), "locked_vm");
+
+	/* Faults on mapped pages (a device racing itself) map nothing new. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_A + 100, 8 * PAGE, n / 8, VFIO_IOPF_TEST_PERM_WRITE),
+		  "inject repeats");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.resolved, n + n / 8, "repeats resolved");
+	ASSERT_EQ(st.pages_mapped_total, n, "no page mapped twice");
+	ktest_metric("faults", st.faults);
+	ktest_metric("time_ns_avg", st.time_ns / st.faults);
+
+	for (i = 0; i < n; i += 511)
+		ASSERT_EQ(iopf_query(f.c, IOVA_A + (uint64_t)i * PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
+			  VFIO_IOPF_TEST_PHYS_MATCH, "IOMMU maps the page behind vaddr");
+
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, n * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	teardown(&f);
+}
+
+KTEST(iopf_outside_mapping, "faults outside IOPF mappings fail cleanly and are counted")
+{
+	uint8_t *stage, *pinned;
+	struct fixture f;
+	iopf_stats_t st;
+
+	setup(&f, 0);
+	stage = alloc_pages_fill(PAGE, 0);
+	pinned = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(stage && pinned, "alloc");
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+
+	ASSERT_OK(iopf_inject(f.c, IOVA_NONE, PAGE, 3, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.failed_nomap, 3, "failed_nomap");
+	ASSERT_EQ(st.failed, 3, "failed");
+	ASSERT_EQ(st.resolved, 0, "resolved");
+
+	/* A real device DMA to nowhere: answered as a failure, the device goes on. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_NONE, 0, 64, true), "dma to nowhere");
+	ASSERT_GE(IOPF_WAIT(f.c, failed_nomap, 4), 4, "device fault failed");
+	ASSERT_OK(edu_dma(&f.d, IOVA_STATIC, 0, 64, true), "device still works");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing mapped");
+	teardown(&f);
+}
+
+KTEST(iopf_write_to_readonly, "a write fault on a read-only IOPF mapping fails, a read succeeds")
+{
+	struct fixture f;
+	iopf_stats_t st;
+	uint8_t *buf, *copy;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(4 * PAGE, 0x77);
+	copy = alloc_pages_fill(4 * PAGE, 0x77);
+	ASSERT_TRUE(buf && copy, "alloc");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE,
+			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_IOPF), "read-only IOPF map");
+
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 1, VFIO_IOPF_TEST_PERM_WRITE), "write fault");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.failed_perm, 1, "failed_perm");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing mapped");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), "read fault");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 1, "read resolved");
+
+	/* The device writes to page 1: mapped read-only, then denied. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + PAGE, 0, 256, true), "write dma");
+	IOPF_WAIT(f.c, faults, 3);
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + PAGE, 0, 256, true), "write dma retry");
+	ASSERT_GE(IOPF_WAIT(f.c, failed_perm, 2), 2, "device write denied");
+	ASSERT_MEMEQ(buf, copy, 4 * PAGE, "read-only memory unchanged");
+	teardown(&f);
+}
+
+static void drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	ASSERT_OK(syscall(SYS_capget, &hdr, data), "capget");
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	ASSERT_OK(syscall(SYS_capset, &hdr, data), "capset");
+}
+
+KTEST(iopf_rlimit_memlock, "RLIMIT_MEMLOCK stops pinning on fault; the failures are counted")
+{
+	struct fixture f;
+	iopf_stats_t st;
+	struct rlimit rl;
+	uint8_t *buf;
+	long lck0;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(16 * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	drop_ipc_lock();
+	lck0 = proc_status_kb("VmLck:");
+	rl.rlim_cur = rl.rlim_max = (lck0 * 1024) + 4 * PAGE;
+	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "setrlimit");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 16 * PAGE, IOPF_RW), "IOPF map");
+
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 16, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 4, "pinned up to the limit");
+	ASSERT_EQ(st.failed_limit, 12, "failed_limit");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, KB(4), "locked_vm at the limit");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 16 * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	teardown(&f);
+}
+
+KTEST(iopf_close_releases, "closing the container unpins what faults pinned")
+{
+	struct fixture f;
+	uint8_t *buf;
+	long lck0;
+
+	buf = alloc_pages_fill(64 * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	lck0 = proc_status_kb("VmLck:");
+	setup(&f, 0);
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 64 * PAGE, IOPF_RW), "IOPF map");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, 2 * PAGE, 32, VFIO_IOPF_TEST_PERM_WRITE), "inject");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, KB(32), "32 pages pinned");
+	teardown(&f);
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back after close");
+}
+
+KTEST(iopf_two_containers, "two devices, two containers, same IOVAs: faults stay in their container")
+{
+	struct fixture f[2];
+	uint8_t *buf[2], *stage[2], *got;
+	iopf_stats_t st[2];
+	int i;
+
+	got = alloc_pages_fill(PAGE, 0);
+	for (i = 0; i < 2; i++) {
+		setup(&f[i], i);
+		buf[i] = alloc_pages_fill(4 * PAGE, 0);
+		stage[i] = alloc_pages_fill(PAGE, 0);
+		ASSERT_TRUE(buf[i] && stage[i] && got, "alloc");
+		fill_pattern(buf[i], 4 * PAGE, 40 + i);
+		ASSERT_OK(vfio_map(f[i].c, stage[i], IOVA_STATIC, PAGE, RW), "static map");
+		ASSERT_OK(vfio_map(f[i].c, buf[i], IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	}
+	ASSERT_NE(f[0].d.group_id, f[1].d.group_id, "separate groups");
+
+	/* Inject into container 0 only. */
+	ASSERT_OK(iopf_inject(f[0].c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "inject 0");
+	ASSERT_EQ(iopf_inject_group(f[0].c, f[1].d.group_id, IOVA_A, PAGE, 1, 1, 0), -ENODEV,
+		  "container 0 cannot fault for the other group");
+	for (i = 0; i < 2; i++)
+		ASSERT_OK(iopf_stats(f[i].c, &st[i]), "stats");
+	ASSERT_EQ(st[0].pages_mapped, 4, "container 0 mapped");
+	ASSERT_EQ(st[1].faults + st[1].pages_mapped, 0, "container 1 untouched");
+	ASSERT_EQ(iopf_query(f[1].c, IOVA_A), VFIO_IOPF_TEST_IOPF_DMA, "container 1 page unmapped");
+
+	/* Both devices read the same IOVA at once: each gets its own memory. */
+	for (i = 0; i < 2; i++)
+		edu_dma_start(&f[i].d, IOVA_A + PAGE, 0, EDU_DMA_MAX, false);
+	for (i = 0; i < 2; i++)
+		ASSERT_OK(edu_dma_wait(&f[i].d), "dma");
+	ASSERT_GE(IOPF_WAIT(f[1].c, resolved, 1), 1, "device 1 faulted in its container");
+	edu_dma_start(&f[1].d, IOVA_A + PAGE, 0, EDU_DMA_MAX, false);
+	ASSERT_OK(edu_dma_wait(&f[1].d), "dma retry");
+	for (i = 0; i < 2; i++) {
+		memset(stage[i], 0, PAGE);
+		ASSERT_OK(edu_dma(&f[i].d, IOVA_STATIC, 0, EDU_DMA_MAX, true), "read back");
+		ASSERT_MEMEQ(stage[i], buf[i] + PAGE, EDU_DMA_MAX, "own container's data");
+	}
+	ASSERT_OK(iopf_stats(f[0].c, &st[0]), "stats");
+	ASSERT_EQ(st[0].faults, 4, "container 0 saw only its injected faults");
+	for (i = 0; i < 2; i++)
+		teardown(&f[i]);
+}
+
+KTEST(iopf_mixed_and_dirty, "pinned and IOPF mappings in one container; dirty tracking refused")
+{
+	struct vfio_iommu_type1_dirty_bitmap dirty = {
+		.argsz = sizeof(dirty), .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_START,
+	};
+	uint8_t *ring, *bulk;
+	struct fixture f;
+
+	setup(&f, 0);
+	ring = alloc_pages_fill(PAGE, 0);
+	bulk = alloc_pages_fill(4 * PAGE, 0x44);
+	ASSERT_TRUE(ring && bulk, "alloc");
+	fill_pattern(ring, PAGE, 50);
+	ASSERT_OK(vfio_map(f.c, ring, IOVA_STATIC, PAGE, RW), "pinned ring");
+	ASSERT_OK(vfio_map(f.c, bulk, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF bulk");
+
+	ASSERT_ERRNO(ioctl(f.c, VFIO_IOMMU_DIRTY_PAGES, &dirty), EOPNOTSUPP,
+		     "dirty tracking with IOPF mappings");
+
+	/* ring -> device -> bulk, retried once the bulk page has faulted in. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_STATIC, 0, EDU_DMA_MAX, false), "ring to device");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, true), "device to bulk");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "fault resolved");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, true), "retry");
+	ASSERT_MEMEQ(bulk + 2 * PAGE, ring, EDU_DMA_MAX, "bulk page has the ring data");
+
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap bulk");
+	ASSERT_OK(ioctl(f.c, VFIO_IOMMU_DIRTY_PAGES, &dirty), "dirty tracking without IOPF");
+	dirty.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP;
+	ASSERT_OK(ioctl(f.c, VFIO_IOMMU_DIRTY_PAGES, &dirty), "stop dirty tracking");
+	teardown(&f);
+}
