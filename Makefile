@@ -49,7 +49,7 @@ POLICY_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(POLICY_BPF))
 
 INITRD := $(B)/initramfs.cpio.gz
 LOGCHECK := $(B)/logcheck
-GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo
+GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo $(B)/guest/iopf-bench
 
 .PHONY: all check demo bench deps kernel userspace host-tests clean distclean
 
@@ -66,7 +66,10 @@ userspace: $(INITRD) $(LOGCHECK) $(POLICY_OBJS)
 
 check: all
 	$(Q)$(MAKE) --no-print-directory host-tests
-	$(Q)tests/harness/check.sh
+	$(Q)GUEST_TESTS="$(GUEST_TESTS)" tests/harness/check.sh
+
+bench: all
+	$(Q)tests/bench/bench.sh
 
 demo: all
 	$(Q)KERNEL=$(K)/bzImage INITRD=$(INITRD) LOGCHECK=$(LOGCHECK) \
@@ -100,6 +103,11 @@ $(B)/guest/iopf-tests: $(GUEST_SRCS) $(TEST_SKELS) $(wildcard tests/guest/*.h te
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
 
 $(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/iopf_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(
 	linux-source-6.12 qemu-system-x86 clang-16 llvm-16 pahole busybox-static
 	bc flex bison libssl-dev libelf-dev zlib1g-dev libzstd-dev libcap-dev
-	cpio file gnuplot-nox make gcc git rsync kmod python3
+	cpio file gnuplot-nox make gcc git rsync kmod python3 python3-ply python3-git
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -47,7 +47,7 @@ rc=${PIPESTATUS[0]}
 lc_args=(--console "$console")
 case $mode in
 tests) lc_args+=(--tap "$tap") ;;
-demo) lc_args+=(--done "$tap") ;;
+demo | bench) lc_args+=(--done "$tap") ;;
 esac
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && lc_args+=(--timed-out)
 if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 137 ]; then
