@@ -37,8 +37,10 @@ GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/gu
 GUEST_LDLIBS := $(LIBBPF)/lib64/libbpf.a -lelf -lz -lzstd
 GUEST_LDFLAGS := -static
 # Host unit tests: with sanitizers.
-HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-function \
+	-Wno-unused-parameter \
 	-I$(B) -Iinclude -I$(LIBBPF)/include
 
 GUEST_SRCS := $(wildcard tests/guest/*.c) tests/lib/ktest.c
@@ -49,7 +51,9 @@ POLICY_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(POLICY_BPF))
 
 INITRD := $(B)/initramfs.cpio.gz
 LOGCHECK := $(B)/logcheck
-GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo $(B)/guest/iopf-bench
+GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo $(B)/guest/iopf-bench \
+	$(B)/guest/iopfctl
+TEST_BPF_OBJS := $(patsubst tests/guest/progs/%.bpf.c,$(B)/%.bpf.o,$(TEST_BPF))
 
 .PHONY: all check demo bench deps kernel userspace host-tests clean distclean
 
@@ -112,9 +116,17 @@ $(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/i
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
 
-$(INITRD): $(GUEST_BINS) tests/harness/init tests/harness/mkinitramfs.sh
+$(B)/guest/iopfctl: loader/iopfctl.c loader/iopfctl_lib.c loader/iopfctl.h $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -Iloader $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
+
+# The guest gets the programs, bpftool, and every policy and test object
+# in /lib/iopf.
+$(INITRD): $(GUEST_BINS) $(POLICY_OBJS) $(TEST_BPF_OBJS) tests/harness/init tests/harness/mkinitramfs.sh
 	$(call msg,CPIO,$@)
-	$(Q)tests/harness/mkinitramfs.sh $@ $(GUEST_BINS)
+	$(Q)BPF_OBJS="$(POLICY_OBJS) $(TEST_BPF_OBJS)" tests/harness/mkinitramfs.sh $@ \
+		$(GUEST_BINS) $(BPFTOOL)
 
 # --- host programs and unit tests ---------------------------------------------
 $(LOGCHECK): tests/harness/logcheck.c tests/harness/logcheck.h
@@ -127,7 +139,12 @@ $(B)/host/test_logcheck: tests/host/test_logcheck.c tests/harness/logcheck.c tes
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_CFLAGS) -DLOGCHECK_NO_MAIN -Itests/harness -o $@ $(filter %.c,$^)
 
-HOST_TESTS := $(B)/host/test_logcheck
+$(B)/host/test_iopfctl: tests/host/test_iopfctl.c loader/iopfctl_lib.c tests/lib/ktest.c loader/iopfctl.h tests/lib/ktest.h $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_CFLAGS) -isystem $(UAPI) -Iloader -o $@ $(filter %.c,$^)
+
+HOST_TESTS := $(B)/host/test_logcheck $(B)/host/test_iopfctl
 
 host-tests: $(HOST_TESTS)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pack the guest initramfs: busybox, our /init and the given static programs.
-# Usage: mkinitramfs.sh OUT.cpio.gz PROGRAM...
+# Usage: [BPF_OBJS="a.bpf.o ..."] mkinitramfs.sh OUT.cpio.gz PROGRAM...
 set -euo pipefail
 out=$1
 shift
@@ -16,6 +16,11 @@ cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$here/init" "$stage/init"
 for prog in "$@"; do
 	install -m 0755 "$prog" "$stage/bin/${prog##*/}"
+done
+# BPF objects (policies, test programs) go to /lib/iopf.
+mkdir -p "$stage/lib/iopf"
+for obj in ${BPF_OBJS:-}; do
+	install -m 0644 "$obj" "$stage/lib/iopf/${obj##*/}"
 done
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sequential: readahead for device streams.
+ *
+ * Decides: per container, remember where the last prefault ended. A fault
+ * there (the stream continued) doubles the window, up to `max_window`; a
+ * fault anywhere else starts over at `min_window`. Maps the faulting page
+ * and window - 1 pages after it, pinned.
+ * Why: like the page cache's readahead, it grows only as long as access
+ * stays sequential, so a stream pays O(log n) faults and random access
+ * pays little waste.
+ * Tunables: min_window (pages, default 1), max_window (default 512).
+ */
+#include "vmlinux.h"
+#include "iopf_policy.bpf.h"
+
+const volatile __u32 min_window = 1;
+const volatile __u32 max_window = 512;
+
+struct stream {
+	__u64 next;	/* IOVA just past the last prefault */
+	__u32 window;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);		/* container id */
+	__type(value, struct stream);
+} streams SEC(".maps");
+
+IOPF_FAULT(sequential_fault, const struct vfio_iopf_fault_ctx *fc,
+	   struct vfio_iopf_decision *d)
+{
+	__u64 id = fc->container_id;
+	struct stream *s, fresh = {};
+	__u32 w = min_window ?: 1;
+
+	s = bpf_map_lookup_elem(&streams, &id);
+	if (!s) {
+		bpf_map_update_elem(&streams, &id, &fresh, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&streams, &id);
+		if (!s)
+			return iopf_decide(d, 0, 0, 0);
+	}
+	if (s->window && fc->iova == s->next) {
+		w = s->window * 2;
+		if (w > max_window)
+			w = max_window;
+	}
+	s->window = w;
+	s->next = fc->iova + (__u64)w * IOPF_PAGE;
+	return iopf_decide(d, 0, w - 1, 0);
+}
+
+IOPF_DEFAULT_DONE(sequential)
+
+IOPF_BIND(sequential_unbind, __u64 container_id)
+{
+	bpf_map_delete_elem(&streams, &container_id);
+	iopf_stat_add(IOPF_STAT_UNBINDS, 1);
+}
+
+IOPF_POLICY(sequential,
+	.fault = (void *)sequential_fault,
+	.done = (void *)sequential_done,
+	.unbind = (void *)sequential_unbind,
+);

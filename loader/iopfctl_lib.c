@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* iopfctl: parsing and formatting, without libbpf (see iopfctl.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iopfctl.h"
+
+int parse_uint(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > INT_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_pid_fd(const char *s, pid_t *pid, int *fd)
+{
+	unsigned int p, f;
+	const char *colon;
+	char buf[32];
+
+	colon = s ? strchr(s, ':') : NULL;
+	if (!colon || (size_t)(colon - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, colon - s);
+	buf[colon - s] = '\0';
+	if (parse_uint(buf, &p) || parse_uint(colon + 1, &f) || !p)
+		return -EINVAL;
+	*pid = p;
+	*fd = f;
+	return 0;
+}
+
+int policy_name_valid(const char *name)
+{
+	size_t i, len = name ? strlen(name) : 0;
+
+	if (!len || len >= IOPF_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.')
+			return 0;
+	return 1;
+}
+
+int parse_tunable(const char *s, char *name, size_t name_len, uint64_t *value)
+{
+	const char *eq = s ? strchr(s, '=') : NULL;
+	char *end;
+
+	if (!eq || eq == s || (size_t)(eq - s) >= name_len || !eq[1])
+		return -EINVAL;
+	memcpy(name, s, eq - s);
+	name[eq - s] = '\0';
+	if (eq[1] == '-')
+		return -EINVAL;
+	errno = 0;
+	*value = strtoull(eq + 1, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+int encode_value(uint64_t value, size_t size, void *out)
+{
+	switch (size) {
+	case 1:
+		if (value > UINT8_MAX)
+			return -ERANGE;
+		*(uint8_t *)out = value;
+		return 0;
+	case 2:
+		if (value > UINT16_MAX)
+			return -ERANGE;
+		*(uint16_t *)out = value;
+		return 0;
+	case 4:
+		if (value > UINT32_MAX)
+			return -ERANGE;
+		*(uint32_t *)out = value;
+		return 0;
+	case 8:
+		*(uint64_t *)out = value;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+#define F(x) { #x, offsetof(iopf_stats_t, x) }
+const struct stat_field stat_fields[] = {
+	F(container_id), F(faults), F(resolved), F(failed), F(failed_nomap),
+	F(failed_perm), F(failed_limit), F(failed_other), F(failed_policy),
+	F(pages_mapped), F(pages_pinned), F(pages_mapped_total),
+	F(pages_prefaulted), F(policy_invalid), F(policy_clamped), F(time_ns),
+	F(time_ns_max),
+};
+#undef F
+const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);
+
+static uint64_t field(const iopf_stats_t *st, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)st + off, sizeof(v));
+	return v;
+}
+
+int stats_json(const iopf_stats_t *st, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int n, last = VFIO_IOPF_HIST_BUCKETS - 1;
+
+	n = snprintf(buf, len, "{");
+	for (i = 0; i < nr_stat_fields && n >= 0 && (size_t)n < len - used; i++) {
+		used += n;
+		n = snprintf(buf + used, len - used, "%s\"%s\":%" PRIu64, i ? "," : "",
+			     stat_fields[i].name, field(st, stat_fields[i].offset));
+	}
+	while (last > 0 && !st->hist[last])
+		last--;
+	for (i = 0; i <= (size_t)last && n >= 0 && (size_t)n < len - used; i++) {
+		used += n;
+		n = snprintf(buf + used, len - used, "%s%" PRIu64,
+			     i ? "," : ",\"hist_log2_ns\":[", (uint64_t)st->hist[i]);
+	}
+	if (n < 0 || (size_t)n >= len - used)
+		return -ENOSPC;
+	used += n;
+	n = snprintf(buf + used, len - used, "]}");
+	if (n < 0 || (size_t)n >= len - used)
+		return -ENOSPC;
+	return used + n;
+}
+
+const iopf_stats_t *find_stats_cap(const void *info_buf, size_t size)
+{
+	const struct vfio_iommu_type1_info *info = info_buf;
+	const struct vfio_info_cap_header *hdr;
+	uint32_t off, hops = 0;
+
+	if (size < sizeof(*info) || !(info->flags & VFIO_IOMMU_INFO_CAPS))
+		return NULL;
+	for (off = info->cap_offset; off && hops < 64; off = hdr->next, hops++) {
+		if (off < sizeof(*info) || off + sizeof(*hdr) > size)
+			return NULL;
+		hdr = (const void *)((const char *)info_buf + off);
+		if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOPF && hdr->version == 1 &&
+		    off + sizeof(iopf_stats_t) <= size)
+			return (const void *)hdr;
+	}
+	return NULL;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host unit tests of iopfctl's parsing and formatting (ASan/UBSan build). */
+#include <stddef.h>
+#include <string.h>
+
+#include "iopfctl.h"
+#include "ktest.h"
+
+KTEST(pid_fd, "PID:FD parses, and every malformed form is refused")
+{
+	static const char *const bad[] = {
+		"", ":", "1:", ":3", "0:3", "-1:3", "1:-3", "1:3x", "x:3", "1 :3",
+		"123", "99999999999:1", "1:99999999999", "1:2:3",
+	};
+	size_t i;
+	pid_t pid;
+	int fd;
+
+	ASSERT_EQ(parse_pid_fd("123:4", &pid, &fd), 0, "good");
+	ASSERT_EQ(pid, 123, "pid");
+	ASSERT_EQ(fd, 4, "fd");
+	ASSERT_EQ(parse_pid_fd(NULL, &pid, &fd), -EINVAL, "NULL");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(parse_pid_fd(bad[i], &pid, &fd), -EINVAL, bad[i]);
+}
+
+KTEST(tunables, "NAME=VALUE parses in any base; bad forms are refused")
+{
+	char name[16];
+	uint64_t v;
+
+	ASSERT_EQ(parse_tunable("window=16", name, sizeof(name), &v), 0, "decimal");
+	ASSERT_EQ(strcmp(name, "window"), 0, "name");
+	ASSERT_EQ(v, 16, "value");
+	ASSERT_EQ(parse_tunable("budget=0x400", name, sizeof(name), &v), 0, "hex");
+	ASSERT_EQ(v, 1024, "hex value");
+	ASSERT_EQ(parse_tunable("=1", name, sizeof(name), &v), -EINVAL, "no name");
+	ASSERT_EQ(parse_tunable("a=", name, sizeof(name), &v), -EINVAL, "no value");
+	ASSERT_EQ(parse_tunable("a=-1", name, sizeof(name), &v), -EINVAL, "negative");
+	ASSERT_EQ(parse_tunable("a=1x", name, sizeof(name), &v), -EINVAL, "trailing");
+	ASSERT_EQ(parse_tunable("a", name, sizeof(name), &v), -EINVAL, "no =");
+	ASSERT_EQ(parse_tunable("a=99999999999999999999", name, sizeof(name), &v), -EINVAL,
+		  "overflow");
+	ASSERT_EQ(parse_tunable("averyveryverylongname=1", name, sizeof(name), &v), -EINVAL,
+		  "name too long");
+}
+
+KTEST(encode, "values are stored in their size or refused")
+{
+	uint8_t b[8];
+
+	ASSERT_EQ(encode_value(255, 1, b), 0, "u8 max");
+	ASSERT_EQ(b[0], 255, "u8");
+	ASSERT_EQ(encode_value(256, 1, b), -ERANGE, "u8 overflow");
+	ASSERT_EQ(encode_value(65536, 2, b), -ERANGE, "u16 overflow");
+	ASSERT_EQ(encode_value(1ULL << 32, 4, b), -ERANGE, "u32 overflow");
+	ASSERT_EQ(encode_value(~0ULL, 8, b), 0, "u64 max");
+	ASSERT_EQ(encode_value(1, 3, b), -EINVAL, "odd size");
+}
+
+KTEST(names, "policy names: the kernel's rules")
+{
+	ASSERT_TRUE(policy_name_valid("window"), "window");
+	ASSERT_TRUE(policy_name_valid("a.b_c9"), "punctuation");
+	ASSERT_FALSE(policy_name_valid(""), "empty");
+	ASSERT_FALSE(policy_name_valid("bad name"), "space");
+	ASSERT_FALSE(policy_name_valid("0123456789abcdef"), "16 chars");
+	ASSERT_TRUE(policy_name_valid("0123456789abcde"), "15 chars");
+	ASSERT_FALSE(policy_name_valid("a/b"), "slash");
+}
+
+KTEST(stats_json_fmt, "statistics format as JSON and never overflow the buffer")
+{
+	iopf_stats_t st;
+	char buf[4096], small[32];
+	int n;
+
+	memset(&st, 0, sizeof(st));
+	st.container_id = 7;
+	st.faults = 10;
+	st.hist[3] = 2;
+	n = stats_json(&st, buf, sizeof(buf));
+	ASSERT_GT(n, 0, "formatted");
+	ASSERT_EQ((size_t)n, strlen(buf), "length");
+	ASSERT_TRUE(strstr(buf, "\"container_id\":7") != NULL, "container");
+	ASSERT_TRUE(strstr(buf, "\"faults\":10") != NULL, "faults");
+	ASSERT_TRUE(strstr(buf, "\"hist_log2_ns\":[0,0,0,2]}") != NULL, "hist trimmed");
+	ASSERT_EQ(stats_json(&st, small, sizeof(small)), -ENOSPC, "small buffer");
+}
+
+KTEST(find_cap, "the stats capability is found in a chain, and bad chains are safe")
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		struct vfio_info_cap_header other;
+		uint64_t pad;	/* the kernel aligns capabilities to 8 */
+		iopf_stats_t st;
+	} buf;
+	const iopf_stats_t *cap;
+
+	memset(&buf, 0, sizeof(buf));
+	buf.info.flags = VFIO_IOMMU_INFO_CAPS;
+	buf.info.cap_offset = offsetof(typeof(buf), other);
+	buf.other.id = 99;
+	buf.other.version = 1;
+	buf.other.next = offsetof(typeof(buf), st);
+	buf.st.header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOPF;
+	buf.st.header.version = 1;
+	buf.st.faults = 42;
+	cap = find_stats_cap(&buf, sizeof(buf));
+	ASSERT_TRUE(cap != NULL, "found");
+	ASSERT_EQ(cap->faults, 42, "faults");
+
+	ASSERT_TRUE(find_stats_cap(&buf, sizeof(buf) - 8) == NULL, "truncated");
+	buf.other.next = buf.info.cap_offset;	/* a loop */
+	ASSERT_TRUE(find_stats_cap(&buf, sizeof(buf)) == NULL, "loop ends");
+	buf.info.cap_offset = 4;		/* inside the header */
+	ASSERT_TRUE(find_stats_cap(&buf, sizeof(buf)) == NULL, "bad offset");
+	buf.info.flags = 0;
+	ASSERT_TRUE(find_stats_cap(&buf, sizeof(buf)) == NULL, "no caps");
+}
+
+int main(int argc, char **argv)
+{
+	return ktest_main(argc, argv);
+}
