@@ -63,12 +63,18 @@ all: deps kernel
 deps:
 	$(Q)kernel/scripts/install-deps.sh
 
+# make check runs a debug kernel (KASAN, lockdep, kmemleak, ...); demo and
+# bench a plain one. Each flavor builds incrementally in its own directory.
+KFLAVOR ?=
+KCONFIG_EXTRA ?= test.config
+
 kernel: deps
-	$(Q)kernel/scripts/build-kernel.sh
+	$(Q)KFLAVOR="$(KFLAVOR)" KCONFIG_EXTRA="$(KCONFIG_EXTRA)" kernel/scripts/build-kernel.sh
 
 userspace: $(INITRD) $(LOGCHECK) $(POLICY_OBJS)
 
-check: all
+check:
+	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config debug.config"
 	$(Q)$(MAKE) --no-print-directory host-tests
 	$(Q)GUEST_TESTS="$(GUEST_TESTS)" tests/harness/check.sh
 

@@ -62,6 +62,7 @@ extern int bpf_vfio_iopf_page_mapped(const struct vfio_iopf_fault_ctx *ctx,
 	X(PAGES_PINNED, "pages the kernel pinned")			\
 	X(ERRORS, "faults answered with an error")			\
 	X(BINDS, "containers bound")					\
+	X(INVALIDATED, "pages the kernel unmapped (not pinned)")	\
 	X(UNBINDS, "containers unbound")
 
 #define IOPF_STAT_ENUM(name, desc) IOPF_STAT_##name,

@@ -15,7 +15,7 @@ pass=0 fail=0
 mapfile -t patches < <(series_patches)
 
 for p in "${patches[@]}"; do
-	out=$(cd "$tree" && perl scripts/checkpatch.pl --strict -q "$p" 2>&1 |
+	out=$(cd "$tree" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict -q "$p" 2>&1 |
 		grep -E '^(ERROR|WARNING|CHECK)')
 	if [ -z "$out" ]; then
 		pass=$((pass + 1)); echo "series: ok   checkpatch ${p##*/}"
@@ -30,7 +30,9 @@ if [ $build = 1 ]; then
 	[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" base
 	mkdir -p "$kout"
 	cp "$(kout_dir)/.config" "$kout/.config"
+	# Files a previous run's patches added are untracked (and ignored).
 	git -C "$wt" checkout -q -f --detach base
+	git -C "$wt" clean -fdxq
 	i=0
 	for p in "${patches[@]}"; do
 		i=$((i + 1))
@@ -44,6 +46,7 @@ if [ $build = 1 ]; then
 		fi
 	done
 	git -C "$wt" checkout -q -f --detach base
+	git -C "$wt" clean -fdxq
 fi
 echo "series: $pass passed, $fail failed"
 [ $fail = 0 ]

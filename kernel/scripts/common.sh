@@ -21,7 +21,9 @@ src_version() {
 # The cached source tree (a git repo whose tag 'base' is the pristine source)
 # and the kbuild output directory for one base version.
 tree_dir() { echo "$CACHE/linux-$(src_version | tr '~:' '__')"; }
-kout_dir() { echo "$(tree_dir)-build"; }
+# KFLAVOR names a build flavor (e.g. "debug": KCONFIG_EXTRA=debug.config);
+# each flavor builds incrementally in a directory of its own.
+kout_dir() { echo "$(tree_dir)-build${KFLAVOR:+-$KFLAVOR}"; }
 
 # Patches named in the series file, in order.
 series_patches() {
@@ -41,12 +43,12 @@ series_hash() {
 	} | sha256sum | cut -c1-16
 }
 
-# Config fragments, in the order they are merged. KCONFIG_EXTRA names extra
-# fragment files (e.g. the debug fragment) merged after base.config.
+# Config fragments, in the order they are merged: base.config, then the
+# fragments KCONFIG_EXTRA names (default test.config; make check adds
+# debug.config).
 config_fragments() {
 	echo "$CONFIG_DIR/base.config"
-	echo "$CONFIG_DIR/test.config"
-	for f in ${KCONFIG_EXTRA:-}; do
+	for f in ${KCONFIG_EXTRA-test.config}; do
 		case $f in /*) echo "$f" ;; *) echo "$CONFIG_DIR/$f" ;; esac
 	done
 }

@@ -4,10 +4,41 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export KERNEL=build/kernel/bzImage INITRD=build/initramfs.cpio.gz LOGCHECK=build/logcheck
+# The memory table pins a whole 1 GiB mapping statically.
+export GUEST_MEM=${GUEST_MEM:-2G}
 mkdir -p results
 tests/harness/run-guest.sh -m bench -t "${BENCH_TIMEOUT:-3000}" -o build/bench
 tap=build/bench/tap.log
 sed -i 's/\r$//' "$tap"
+# Long tables (workload,policy,...) pivoted to policy x workload matrices for
+# the histogram plots; prints the gnuplot variables naming them.
+pivot() {	# CSV COLUMN OUT
+	awk -F, -v col="$2" '
+		NR == 1 { next }
+		!($1 in wi) { wi[$1] = ++nw; wn[nw] = $1 }
+		!($2 in pi) { pi[$2] = ++np; pn[np] = $2 }
+		{ v[$2, $1] = $col }
+		END {
+			printf "policy"; for (i = 1; i <= nw; i++) printf " %s", wn[i]; print ""
+			for (k = 1; k <= np; k++) {
+				printf "%s", pn[k]
+				for (i = 1; i <= nw; i++) printf " %s", v[pn[k], wn[i]]
+				print ""
+			}
+		}' "$1" > "$3"
+}
+pivots() {
+	case $1 in
+	policy_injection)
+		pivot results/policy_injection.csv 3 build/bench/faults.dat
+		pivot results/policy_injection.csv 7 build/bench/wasted.dat
+		echo "faults='build/bench/faults.dat'; wasted='build/bench/wasted.dat'" ;;
+	policy_edu)
+		pivot results/policy_edu.csv 4 build/bench/retries.dat
+		echo "retries='build/bench/retries.dat'" ;;
+	esac
+}
+
 tables=$(grep -o '^csv:[a-z_0-9]*:' "$tap" | sort -u | cut -d: -f2)
 [ -n "$tables" ] || { echo "bench: the guest printed no table" >&2; exit 1; }
 for t in $tables; do
@@ -17,8 +48,27 @@ for t in $tables; do
 		{ r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' \
 		"results/$t.csv" > "results/$t.md"
 	if [ -f "tests/bench/$t.gp" ]; then
-		gnuplot -e "in='results/$t.csv'; out='results/$t.png'" "tests/bench/$t.gp"
+		gnuplot -e "in='results/$t.csv'; out='results/$t.png'; $(pivots "$t")" \
+			"tests/bench/$t.gp"
 	fi
 	echo "bench: results/$t.csv results/$t.md$([ -f "results/$t.png" ] && echo " results/$t.png")"
 	cat "results/$t.md"
 done
+
+# The README shows the latest targets and policy table.
+if [ -f results/targets.md ] && grep -q '<!-- bench:begin -->' README.md; then
+	{
+		echo '<!-- bench:begin -->'
+		echo "Latest \`make bench\` ($(date -u +%Y-%m-%d), QEMU TCG guest; ratios measured side by side):"
+		echo
+		cat results/targets.md
+		echo
+		cat results/policy_injection.md
+		echo '<!-- bench:end -->'
+	} > build/bench/readme-section.md
+	awk 'BEGIN { while ((getline l < "build/bench/readme-section.md") > 0) sec = sec l "\n" }
+		/<!-- bench:begin -->/ { printf "%s", sec; skip = 1; next }
+		/<!-- bench:end -->/ { skip = 0; next }
+		!skip' README.md > build/bench/README.md && cp build/bench/README.md README.md
+	echo "bench: README.md updated"
+fi

@@ -39,6 +39,7 @@ static const char *const problem_markers[] = {
 	"rcu_sched self-detected stall",
 	"rcu: INFO:",
 	"suspected memory leak",
+	"unreferenced object 0x",
 	"list_add corruption",
 	"list_del corruption",
 	"refcount_t:",

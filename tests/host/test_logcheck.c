@@ -51,6 +51,7 @@ KTEST(kernel_reports_fail, "panic, Oops, WARNING, BUG, KASAN, lockdep, hung task
 		"[   12.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!",
 		"[   12.1] ------------[ cut here ]------------ kernel BUG at mm/gup.c:99!",
 		"[   12.1] refcount_t: underflow; use-after-free.",
+		"unreferenced object 0xffff888003a1c000 (size 64):",
 	};
 	char why[256];
 	size_t i;

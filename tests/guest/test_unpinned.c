@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unpinned device mappings: pages mapped on fault without a pin stay
+ * reclaimable; the MMU notifier unmaps them before the CPU page changes
+ * and the device faults again onto the current page. Pinned pages in the
+ * same mapping are untouched.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ktest.h"
+#include "policy_util.h"
+
+#define STATIC_IOVA	0x100000ULL
+#define MAPPED		VFIO_IOPF_TEST_MAPPED
+#define PINNED		VFIO_IOPF_TEST_PINNED
+#define MATCH		VFIO_IOPF_TEST_PHYS_MATCH
+
+/* Load window as an unpinned policy of @window pages and bind it. */
+static void unpinned_policy(struct ctr *t, int window)
+{
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=%d -p unpinned=1",
+		      window), 0, "load window unpinned");
+	attach_container(t, "window");
+}
+
+static int state(struct ctr *t, uint64_t page)
+{
+	return iopf_query(t->c, IOVA + page * PAGE);
+}
+
+/* The device reads page @page into its buffer, then writes it to @stage. */
+static void device_read(struct ctr *t, uint64_t page, uint8_t *stage)
+{
+	bool was_mapped = state(t, page) & MAPPED;
+
+	memset(stage, 0, PAGE);
+	ASSERT_OK(edu_dma(&t->d, IOVA + page * PAGE, 0, EDU_DMA_MAX, false), "dma");
+	if (!was_mapped) {
+		/* It faulted: wait for the page, then retry as a device does. */
+		for (int i = 0; i < 1000 && !(state(t, page) & MAPPED); i++)
+			usleep(2000);
+		ASSERT_TRUE(state(t, page) & MAPPED, "page faulted in");
+		ASSERT_OK(edu_dma(&t->d, IOVA + page * PAGE, 0, EDU_DMA_MAX, false), "retry");
+	}
+	ASSERT_OK(edu_dma(&t->d, STATIC_IOVA, 0, EDU_DMA_MAX, true), "to static page");
+}
+
+/* Write @text to @path; memory.reclaim may refuse part of it (EAGAIN). */
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	ASSERT_OK(fd, path);
+	if (write(fd, text, strlen(text)) < 0 && errno != EAGAIN)
+		ktest_diag("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static uint8_t *static_page(struct ctr *t)
+{
+	uint8_t *p = alloc_pages_fill(PAGE, 0);
+
+	ASSERT_TRUE(p != NULL, "alloc");
+	ASSERT_OK(vfio_map(t->c, p, STATIC_IOVA, PAGE, RW), "static map");
+	return p;
+}
+
+KTEST(unpinned_basic, "unpinned pages are mapped, not pinned, not in locked_vm")
+{
+	iopf_stats_t st;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	lck0 = proc_status_kb("VmLck:");
+	ctr_open(&t, 0, 64);
+	unpinned_policy(&t, 8);
+	ASSERT_EQ(fault_at(&t, 0), 8, "8 pages mapped");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_pinned, 0, "none pinned");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm unchanged");
+	ASSERT_EQ(state(&t, 3) & (MAPPED | PINNED | MATCH), MAPPED | MATCH, "page 3 state");
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing mapped");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(unpinned_dontneed, "MADV_DONTNEED unmaps the device page; the device then sees the new page")
+{
+	uint8_t *stage, want[64];
+	iopf_stats_t st;
+	struct ctr t;
+
+	unload_all();
+	ctr_open(&t, 0, 16);
+	stage = static_page(&t);
+	unpinned_policy(&t, 1);
+	fill_pattern(t.buf + 2 * PAGE, PAGE, 5);
+	device_read(&t, 2, stage);
+	ASSERT_MEMEQ(stage, t.buf + 2 * PAGE, EDU_DMA_MAX, "device read the page");
+
+	ASSERT_OK(madvise(t.buf + 2 * PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED");
+	ASSERT_EQ(state(&t, 2) & MAPPED, 0, "the notifier unmapped the page");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_invalidated, 1, "one page invalidated");
+
+	fill_pattern(t.buf + 2 * PAGE, PAGE, 6);	/* a new page behind vaddr */
+	memcpy(want, t.buf + 2 * PAGE, sizeof(want));
+	device_read(&t, 2, stage);
+	ASSERT_MEMEQ(stage, t.buf + 2 * PAGE, EDU_DMA_MAX, "device sees the new page");
+	ASSERT_EQ(state(&t, 2) & MATCH, MATCH, "IOMMU maps the current page");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(unpinned_fork_cow, "fork and copy-on-write: the device follows the parent's page")
+{
+	uint8_t *stage;
+	int pfd[2], status;
+	struct ctr t;
+	pid_t child;
+	char go;
+
+	unload_all();
+	ctr_open(&t, 0, 16);
+	stage = static_page(&t);
+	unpinned_policy(&t, 1);
+	memset(t.buf + 4 * PAGE, 0xaa, PAGE);
+	device_read(&t, 4, stage);
+	ASSERT_EQ(stage[0], 0xaa, "device read the page");
+
+	ASSERT_OK(pipe(pfd), "pipe");
+	child = fork();
+	if (child == 0) {
+		/* Keep the old page until the parent has written its own. */
+		if (read(pfd[0], &go, 1) != 1)
+			_exit(2);
+		_exit(t.buf[4 * PAGE] == 0xaa && t.buf[4 * PAGE + 100] == 0xaa ? 0 : 1);
+	}
+	/* fork write-protected the page: the notifier unmapped it. */
+	ASSERT_EQ(state(&t, 4) & MAPPED, 0, "unmapped at fork");
+	memset(t.buf + 4 * PAGE, 0xbb, PAGE);	/* the parent's COW copy */
+	device_read(&t, 4, stage);
+	ASSERT_EQ(stage[0], 0xbb, "device reads the parent's new page");
+	ASSERT_EQ(state(&t, 4) & MATCH, MATCH, "IOMMU maps the parent's page");
+	ASSERT_EQ(write(pfd[1], "g", 1), 1, "release child");
+	waitpid(child, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child kept its own copy");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(unpinned_munmap, "munmap of the backing memory: later faults fail cleanly")
+{
+	iopf_stats_t st;
+	struct ctr t;
+	uint8_t *mem;
+
+	unload_all();
+	ctr_open(&t, 0, 4);
+	mem = alloc_pages_fill(16 * PAGE, 3);
+	ASSERT_TRUE(mem != NULL, "alloc");
+	ASSERT_OK(vfio_map(t.c, mem, 0x800000, 16 * PAGE, IOPF_RW), "IOPF map");
+	unpinned_policy(&t, 4);
+	ASSERT_OK(iopf_inject(t.c, 0x800000, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), "fault");
+	ASSERT_EQ(iopf_query(t.c, 0x800000 + PAGE) & MAPPED, MAPPED, "mapped");
+	ASSERT_OK(munmap(mem, 16 * PAGE), "munmap");
+	ASSERT_EQ(iopf_query(t.c, 0x800000 + PAGE) & MAPPED, 0, "unmapped by the notifier");
+	ASSERT_OK(iopf_inject(t.c, 0x800000 + 8 * PAGE, PAGE, 2, VFIO_IOPF_TEST_PERM_READ),
+		  "faults on unmapped memory");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.failed_other, 2, "both failed");
+	ASSERT_OK(vfio_unmap(t.c, 0x800000, 16 * PAGE), "VFIO unmap still works");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(unpinned_mixed, "pinned and unpinned pages in one mapping; unmap releases both")
+{
+	iopf_stats_t st;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	lck0 = proc_status_kb("VmLck:");
+	ctr_open(&t, 0, 64);
+	unpinned_policy(&t, 4);
+	ASSERT_EQ(fault_at(&t, 0), 4, "4 unpinned");
+	/* No fork from here on: fork write-protects, unmapping unpinned pages. */
+	ASSERT_OK(set_policy(t.c, ""), "drop binding: built-in, pinned");
+	ASSERT_EQ(fault_at(&t, 2), 4, "page 2 already mapped");
+	ASSERT_EQ(fault_at(&t, 5), 5, "page 5 pinned by the built-in default");
+	ASSERT_EQ(state(&t, 1) & (MAPPED | PINNED), MAPPED, "page 1 unpinned");
+	ASSERT_EQ(state(&t, 5) & (MAPPED | PINNED), MAPPED | PINNED, "page 5 pinned");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, 4, "locked_vm: the pinned page only");
+	ASSERT_OK(madvise(t.buf, 8 * PAGE, MADV_DONTNEED), "MADV_DONTNEED pages 0-7");
+	ASSERT_EQ(state(&t, 1) & MAPPED, 0, "unpinned page unmapped");
+	ASSERT_EQ(state(&t, 5) & (MAPPED | PINNED), MAPPED | PINNED, "pinned page stays");
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped + st.pages_pinned, 0, "nothing left");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST_T(unpinned_reclaim, "memory pressure: unpinned pages are reclaimed to zram, pinned are not; data survives", 600)
+{
+	const size_t npages = 8192, nunpinned = 1024, npinned = 256;
+	size_t i, still_unpinned = 0, pinned_ok = 0;
+	long pages_invalidated_before;
+	iopf_stats_t st;
+	uint8_t *stage;
+	struct ctr t;
+
+	unload_all();
+	if (access("/sys/block/zram0", F_OK))
+		KTEST_SKIP("no zram0 (CONFIG_ZRAM)");
+	ASSERT_EQ(run(NULL, 0, "grep -q zram0 /proc/swaps || { echo 256M > /sys/block/zram0/disksize && "
+		      "mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; }"), 0, "zram swap");
+	ASSERT_EQ(run(NULL, 0, "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; "
+		      "mkdir -p /sys/fs/cgroup/iopf_mem && "
+		      "echo %d > /sys/fs/cgroup/iopf_mem/cgroup.procs", getpid()), 0,
+		  "memory cgroup");
+
+	ctr_open(&t, 0, npages);	/* 32 MiB, touched: over the limit */
+	stage = static_page(&t);
+	for (i = 0; i < npages; i++)
+		t.buf[i * PAGE] = i & 0xff, t.buf[i * PAGE + 1] = i >> 8;
+	unpinned_policy(&t, 64);
+	ASSERT_OK(iopf_inject(t.c, IOVA, 64 * PAGE, nunpinned / 64, VFIO_IOPF_TEST_PERM_READ),
+		  "unpinned faults");
+	ASSERT_OK(set_policy(t.c, ""), "built-in default: pinned");
+	ASSERT_OK(iopf_inject(t.c, IOVA + 4096 * PAGE, PAGE, npinned, VFIO_IOPF_TEST_PERM_READ),
+		  "pinned faults");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, nunpinned + npinned, "mapped");
+	ASSERT_EQ(st.pages_pinned, npinned, "pinned");
+
+	/*
+	 * Pressure: proactive reclaim of the cgroup (cgroup v2 memory.reclaim),
+	 * written by this process: a fork would unmap the unpinned pages by
+	 * itself (COW write-protection), so nothing forks after the faults and
+	 * what is unmapped afterwards was reclaimed.
+	 */
+	ASSERT_OK(pages_invalidated_before = iopf_stats(t.c, &st) ? -1 : (long)st.pages_invalidated,
+		  "stats");
+	ASSERT_EQ(pages_invalidated_before, 0, "nothing invalidated before the pressure");
+	/*
+	 * Faulting touched the pages, so LRU aging may keep them over a few
+	 * cgroup reclaim passes; MADV_PAGEOUT then reclaims this range on
+	 * demand. Either way it is reclaim (try_to_unmap), not a fork.
+	 */
+	for (i = 0; i < 8; i++) {
+		write_file("/sys/fs/cgroup/iopf_mem/memory.reclaim", "64M");
+		ASSERT_OK(iopf_stats(t.c, &st), "stats");
+		if (st.pages_invalidated)
+			break;
+	}
+	ktest_metric("memcg_reclaim_passes", i);
+	if (!st.pages_invalidated) {
+		ASSERT_OK(madvise(t.buf, npages * PAGE, MADV_PAGEOUT), "MADV_PAGEOUT");
+		ktest_metric("pageout", 1);
+	}
+	{
+		unsigned char vec[8192];
+		size_t r1 = 0, r2 = 0;
+
+		ASSERT_OK(mincore(t.buf, npages * PAGE, vec), "mincore");
+		for (i = 0; i < nunpinned; i++)
+			r1 += vec[i] & 1;
+		for (i = 4096; i < 4096 + npinned; i++)
+			r2 += vec[i] & 1;
+		ktest_diag("resident after reclaim: unpinned %zu/%zu, pinned %zu/%zu",
+			   r1, nunpinned, r2, npinned);
+		ASSERT_EQ(r2, npinned, "pinned pages stay resident");
+	}
+	ASSERT_GT(proc_status_kb("VmSwap:"), 0, "something went to swap");
+
+	for (i = 0; i < nunpinned; i++)
+		still_unpinned += !!(state(&t, i) & MAPPED);
+	for (i = 4096; i < 4096 + npinned; i++)
+		pinned_ok += (state(&t, i) & (MAPPED | PINNED | MATCH)) == (MAPPED | PINNED | MATCH);
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ktest_metric("unpinned_still_mapped", still_unpinned);
+	ktest_metric("pages_invalidated", st.pages_invalidated);
+	ktest_metric("swap_kb", proc_status_kb("VmSwap:"));
+	ASSERT_LT(still_unpinned, nunpinned, "some unpinned pages were reclaimed");
+	ASSERT_GT(st.pages_invalidated, 0, "the notifier unmapped them");
+	ASSERT_EQ(pinned_ok, npinned, "every pinned page stays mapped to its page");
+
+	/* A reclaimed page faults back in with its data. */
+	for (i = 0; i < nunpinned && (state(&t, i) & MAPPED); i++)
+		;
+	ASSERT_LT(i, nunpinned, "a reclaimed page");
+	device_read(&t, i, stage);
+	ASSERT_EQ(stage[0], i & 0xff, "data survived swap-out (byte 0)");
+	ASSERT_EQ(stage[1], i >> 8, "data survived swap-out (byte 1)");
+	ctr_close(&t);
+	run(NULL, 0, "echo %d > /sys/fs/cgroup/cgroup.procs", getpid());
+	unload_all();
+}
