@@ -44,7 +44,9 @@ cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while IFS= read -r line; do
 	sym=${line%%=*}
 	val=${line#*=}
 	if [ "$val" = n ]; then
-		grep -qx "$sym=y" "$tmp/.config" && die "config: $sym should be off"
+		if grep -qx "$sym=y" "$tmp/.config"; then
+			die "config: $sym should be off"
+		fi
 	else
 		grep -qx "$line" "$tmp/.config" ||
 			die "config: $line did not stick (got: $(grep "^$sym=" "$tmp/.config" || echo unset))"

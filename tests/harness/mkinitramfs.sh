@@ -12,6 +12,9 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,root}
+# mktemp -d made the root 0700: unprivileged test users must get through it.
+chmod 0755 "$stage"
+chmod 1777 "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$here/init" "$stage/init"
 for prog in "$@"; do

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Privilege: unprivileged users cannot register policies or change
+ * bindings; a container owner without CAP_SYS_ADMIN may bind only policies
+ * on the allowed list; a policy bound to one container maps nothing of
+ * another.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "ktest.h"
+#include "policy_util.h"
+
+static void drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	ASSERT_OK(syscall(SYS_capget, &hdr, data), "capget");
+	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
+	ASSERT_OK(syscall(SYS_capset, &hdr, data), "capset");
+}
+
+KTEST(priv_unprivileged_user, "uid 65534 can neither register policies nor change bindings")
+{
+	char out[4096];
+
+	unload_all();
+	/* Drop to uid 65534 in a child and run the real iopfctl. */
+	{
+		int pfd[2], status;
+		pid_t pid;
+		ssize_t n;
+
+		ASSERT_OK(pipe(pfd), "pipe");
+		pid = fork();
+		if (pid == 0) {
+			dup2(pfd[1], 1);
+			dup2(pfd[1], 2);
+			if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+				_exit(100);
+			execl("/bin/iopfctl", "iopfctl", "load", OBJ("window"), (char *)NULL);
+			_exit(101);
+		}
+		close(pfd[1]);
+		size_t used = 0;
+
+		while ((n = read(pfd[0], out + used, sizeof(out) - 1 - used)) > 0)
+			used += n;
+		out[used] = '\0';
+		close(pfd[0]);
+		waitpid(pid, &status, 0);
+		ktest_diag("as uid 65534: status %#x: %s", status, out);
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1, "iopfctl load fails");
+		ASSERT_TRUE(strstr(out, "Operation not permitted") != NULL, "says EPERM");
+	}
+	ASSERT_FALSE(registered("window"), "nothing registered");
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window")), 0, "root loads");
+	{
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			int fd;
+
+			if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+				_exit(100);
+			fd = open("/sys/kernel/vfio_iopf/default", O_WRONLY);
+			if (fd >= 0 && write(fd, "window", 6) == 6)
+				_exit(1);
+			fd = open("/sys/kernel/vfio_iopf/allowed", O_WRONLY);
+			if (fd >= 0 && write(fd, "window", 6) == 6)
+				_exit(2);
+			_exit(0);
+		}
+		waitpid(pid, &status, 0);
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			    "uid 65534 cannot set the default or the allowed list");
+	}
+	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/default", "\n"), "default unchanged");
+	unload_all();
+}
+
+KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed policies")
+{
+	struct ctr t;
+	int status;
+	pid_t pid;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("sequential") " && "
+		      "echo window > /sys/kernel/vfio_iopf/allowed"), 0, "setup");
+	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/allowed", "window\n"), "allowed list");
+	ASSERT_NE(run(NULL, 0, "echo 'bad/name' > /sys/kernel/vfio_iopf/allowed"), 0, "bad list refused");
+	ctr_open(&t, 0, 16);
+	pid = fork();
+	if (pid == 0) {
+		drop_cap(CAP_SYS_ADMIN);
+		ASSERT_OK(set_policy(t.c, "window"), "allowed: window");
+		ASSERT_EQ(set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
+		ASSERT_OK(set_policy(t.c, ""), "dropping the binding is always allowed");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner without CAP_SYS_ADMIN");
+	ASSERT_OK(set_policy(t.c, "sequential"), "root binds anything");
+	ASSERT_EQ(run(NULL, 0, "echo 'window sequential' > /sys/kernel/vfio_iopf/allowed"), 0, "widen");
+	pid = fork();
+	if (pid == 0) {
+		drop_cap(CAP_SYS_ADMIN);
+		ASSERT_OK(set_policy(t.c, "sequential"), "now allowed");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "widened list");
+	ctr_close(&t);
+	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/allowed");
+	unload_all();
+}
+
+KTEST(priv_isolation, "a policy bound to one container maps nothing of another")
+{
+	iopf_stats_t st;
+	struct ctr a, b;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load /lib/iopf/hostile.bpf.o -p mode=0"), 0, "load");
+	ctr_open(&a, 0, 32);
+	ctr_open(&b, 1, 32);
+	attach_container(&a, "hostile");
+	ASSERT_EQ(fault_at(&a, 16), 32, "container A: its whole mapping, no more");
+	ASSERT_OK(iopf_stats(b.c, &st), "stats B");
+	ASSERT_EQ(st.faults + st.pages_mapped, 0, "container B untouched");
+	ASSERT_EQ(iopf_query(b.c, IOVA) & VFIO_IOPF_TEST_MAPPED, 0, "B's page unmapped");
+	ASSERT_EQ(fault_at(&b, 3), 1, "B faults with its own (built-in) policy");
+	ctr_close(&a);
+	ctr_close(&b);
+	unload_all();
+}
