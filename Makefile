@@ -112,7 +112,7 @@ $(B)/guest/iopf-tests: $(GUEST_SRCS) $(TEST_SKELS) $(wildcard tests/guest/*.h te
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
 
-$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
+$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c tests/guest/iopf_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)

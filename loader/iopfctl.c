@@ -477,11 +477,6 @@ static int cmd_load(int argc, char **argv)
 		unlink(path);
 		if (bpf_map__pin(map, path))
 			fprintf(stderr, "iopfctl: warning: could not pin %s\n", path);
-		map = bpf_object__find_map_by_name(obj, "iopf_stats");
-		snprintf(path, sizeof(path), IOPF_BPFFS "/%s.stats", name);
-		unlink(path);
-		if (map && bpf_map__pin(map, path))
-			fprintf(stderr, "iopfctl: warning: could not pin %s\n", path);
 		if (sysfs_has_policy(name) != 1) {
 			err = errorf(0, "policy %s registered but not listed in " IOPF_SYSFS
 				     "/policies", name);
@@ -545,8 +540,6 @@ static int cmd_unload(int argc, char **argv)
 	if (ret)
 		return errorf(-ret, "unregistering %s", argv[1]);
 	snprintf(path, sizeof(path), IOPF_BPFFS "/%s", argv[1]);
-	unlink(path);
-	snprintf(path, sizeof(path), IOPF_BPFFS "/%s.stats", argv[1]);
 	unlink(path);
 	printf("unregistered policy %s\n", argv[1]);
 	return 0;

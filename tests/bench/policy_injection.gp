@@ -12,6 +12,6 @@ set grid ytics
 set multiplot layout 2,1
 set title "Faults per policy and workload (injection path, fewer is better)"
 plot for [i=2:6] faults using i:xtic(1) title columnhead(i)
-set title "Pages mapped but never touched (waste, fewer is better)"
+set title "Pages mapped but never touched, + 1 for the log scale (waste, fewer is better)"
 plot for [i=2:6] wasted using (column(i) + 1):xtic(1) title columnhead(i)
 unset multiplot

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iopf-demo: what the project does, shown on the guest's edu device.
- * Today: device DMA through virtio-iommu with a static VFIO mapping, and
- * what happens when the device touches an IOVA nobody mapped.
+ *
+ *  1. Static VFIO mapping: everything pinned up front; a DMA to an
+ *     unmapped IOVA is blocked by the IOMMU.
+ *  2. An I/O page fault mapping: nothing pinned until the device touches
+ *     a page; its first DMA faults, the kernel maps the page, the retry
+ *     works.
+ *  3. A BPF policy (bpf/window.bpf.o through iopfctl) prefaults around
+ *     each fault: the next DMAs do not fault at all.
+ *  4. Unpinned mode: the page is mapped but not pinned (not in locked_vm);
+ *     MADV_DONTNEED makes the kernel unmap it from the device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
 
 #include "vfio_util.h"
+#include "iopf_util.h"
 
-#define PAGE 4096UL
-#define IOVA 0x100000ULL
-#define IOVA_UNMAPPED 0x300000ULL
+#define IOVA_STATIC	0x100000ULL
+#define IOVA_UNMAPPED	0x300000ULL
+#define IOVA_IOPF	0x400000ULL
+#define NPAGES		64
 
 static int fail(const char *what, int err)
 {
@@ -24,13 +37,52 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
+static void show(int c, const char *when)
+{
+	iopf_stats_t st;
+
+	if (iopf_stats(c, &st))
+		return;
+	printf("demo:   [%s] faults %llu, resolved %llu, pages mapped %llu, pinned %llu, "
+	       "prefaulted %llu, VmLck %ld kB\n", when,
+	       (unsigned long long)st.faults, (unsigned long long)st.resolved,
+	       (unsigned long long)st.pages_mapped, (unsigned long long)st.pages_pinned,
+	       (unsigned long long)st.pages_prefaulted, proc_status_kb("VmLck:"));
+}
+
+static int bind(int c, const char *name)
+{
+	struct vfio_iommu_type1_iopf_policy pol = {
+		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
+	};
+
+	snprintf(pol.name, sizeof(pol.name), "%s", name);
+	return ioctl(c, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0;
+}
+
+/* The device reads a page; if the page was not mapped, wait and retry. */
+static int device_reads(struct vfio_dev *d, int c, uint64_t iova, int *retried)
+{
+	int mapped = iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED, i;
+
+	*retried = 0;
+	if (edu_dma(d, iova, 0, 256, false))
+		return -ETIMEDOUT;
+	if (mapped)
+		return 0;
+	for (i = 0; i < 1000 && !(iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED); i++)
+		usleep(2000);
+	*retried = 1;
+	return edu_dma(d, iova, 0, 256, false);
+}
+
 int main(void)
 {
 	const char msg[] = "hello from the guest, through virtio-iommu and back";
 	char bdfs[MAX_EDU][32];
+	int n, c, i, ret, retried;
 	struct vfio_dev d;
-	char *buf;
-	int n, c, i, ret;
+	uint8_t *buf, *iopf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	n = edu_find(bdfs, MAX_EDU);
@@ -43,43 +95,69 @@ int main(void)
 	ret = vfio_dev_open(&d, c, bdfs[0]);
 	if (ret)
 		return fail("opening the device", ret);
-	printf("demo: %s is in IOMMU group %d, ident 0x%08x\n", d.bdf, d.group_id,
-	       edu_read32(&d, EDU_REG_IDENT));
+	printf("demo: %s is in IOMMU group %d\n", d.bdf, d.group_id);
 
+	printf("\ndemo: 1. a static mapping pins everything up front\n");
 	buf = alloc_pages_fill(2 * PAGE, 0);
-	if (!buf)
-		return fail("alloc", -ENOMEM);
-	strcpy(buf, msg);
-	printf("demo: VmLck before MAP_DMA: %ld kB\n", proc_status_kb("VmLck:"));
-	ret = vfio_map(c, buf, IOVA, 2 * PAGE,
-		       VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	strcpy((char *)buf, msg);
+	ret = vfio_map(c, buf, IOVA_STATIC, 2 * PAGE, RW);
 	if (ret)
 		return fail("VFIO_IOMMU_MAP_DMA", ret);
-	printf("demo: mapped 2 pages at IOVA 0x%llx; VmLck now %ld kB (pinned up front)\n",
-	       IOVA, proc_status_kb("VmLck:"));
+	printf("demo:   mapped 2 pages; VmLck %ld kB\n", proc_status_kb("VmLck:"));
+	ret = edu_dma(&d, IOVA_STATIC, 0, sizeof(msg), false) ?:
+	      edu_dma(&d, IOVA_STATIC + PAGE, 0, sizeof(msg), true);
+	if (ret || strcmp((char *)buf + PAGE, msg))
+		return fail("round trip", ret ?: -EIO);
+	printf("demo:   device copied page 0 -> its buffer -> page 1: \"%s\"\n", buf + PAGE);
 
-	ret = edu_dma(&d, IOVA, 0, sizeof(msg), false) ?:
-	      edu_dma(&d, IOVA + PAGE, 0, sizeof(msg), true);
+	printf("\ndemo: 2. an I/O page fault mapping of %d pages pins nothing up front\n", NPAGES);
+	iopf = alloc_pages_fill(NPAGES * PAGE, 0);
+	for (i = 0; i < NPAGES; i++)
+		snprintf((char *)iopf + i * PAGE, 64, "page %d of the IOPF mapping", i);
+	ret = vfio_map(c, iopf, IOVA_IOPF, NPAGES * PAGE, IOPF_RW);
+	if (ret)
+		return fail("MAP_DMA with VFIO_DMA_MAP_FLAG_IOPF", ret);
+	show(c, "mapped");
+	ret = device_reads(&d, c, IOVA_IOPF + 3 * PAGE, &retried);
 	if (ret)
 		return fail("DMA", ret);
-	printf("demo: device copied page 0 -> its buffer -> page 1: \"%s\"\n", buf + PAGE);
-	if (strcmp(buf + PAGE, msg))
-		return fail("round trip compare", -EIO);
+	edu_dma(&d, IOVA_STATIC + PAGE, 0, 64, true);
+	printf("demo:   device read page 3 (%s): \"%s\"\n",
+	       retried ? "first DMA faulted, the retry worked" : "no fault", buf + PAGE);
+	show(c, "after");
 
-	memset(buf + PAGE, 0, PAGE);
-	ret = edu_dma(&d, IOVA_UNMAPPED, 0, sizeof(msg), true);
+	printf("\ndemo: 3. a BPF policy: iopfctl load bpf/window.bpf.o -p window=8\n");
+	if (system("iopfctl load /lib/iopf/window.bpf.o -p window=8") || bind(c, "window"))
+		return fail("loading the window policy", -EINVAL);
+	for (i = 16; i < 24; i++) {
+		ret = device_reads(&d, c, IOVA_IOPF + (uint64_t)i * PAGE, &retried);
+		if (ret)
+			return fail("DMA", ret);
+		printf("demo:   device reads page %d: %s\n", i,
+		       retried ? "faulted; the policy mapped pages 16-23" : "already mapped, no fault");
+	}
+	show(c, "after");
+
+	printf("\ndemo: 4. unpinned: mapped for the device, not pinned, reclaimable\n");
+	bind(c, "");
+	system("iopfctl unload window >/dev/null && "
+	       "iopfctl load /lib/iopf/window.bpf.o -p window=4 -p unpinned=1 >/dev/null");
+	bind(c, "window");
+	ret = device_reads(&d, c, IOVA_IOPF + 40 * PAGE, &retried);
 	if (ret)
 		return fail("DMA", ret);
-	for (i = 0; i < (int)PAGE && !buf[PAGE + i]; i++)
-		;
-	printf("demo: DMA to unmapped IOVA 0x%llx: the IOMMU blocked it (%s); the guest "
-	       "kernel logged the fault above\n", IOVA_UNMAPPED,
-	       i == (int)PAGE ? "no byte written" : "DATA LEAKED");
-	if (i != (int)PAGE)
-		return 1;
+	show(c, "pages 40-43 unpinned");
+	madvise(iopf + 40 * PAGE, 4 * PAGE, MADV_DONTNEED);
+	printf("demo:   MADV_DONTNEED on pages 40-43: page 41 %s for the device\n",
+	       iopf_query(c, IOVA_IOPF + 41 * PAGE) & VFIO_IOPF_TEST_MAPPED ?
+	       "STILL MAPPED" : "is unmapped");
+	show(c, "after");
 
-	vfio_unmap(c, IOVA, 2 * PAGE);
-	printf("demo: unmapped; VmLck %ld kB\n", proc_status_kb("VmLck:"));
+	bind(c, "");
+	system("iopfctl unload window >/dev/null");
+	vfio_unmap(c, IOVA_IOPF, NPAGES * PAGE);
+	vfio_unmap(c, IOVA_STATIC, 2 * PAGE);
+	printf("\ndemo: unmapped everything; VmLck %ld kB\n", proc_status_kb("VmLck:"));
 	vfio_dev_close(&d);
 	close(c);
 	return 0;

@@ -11,45 +11,39 @@
 
 int iopf_stats(int container, iopf_stats_t *st)
 {
-	struct vfio_iommu_type1_info *info;
+	struct vfio_iommu_type1_info *info = NULL;
 	struct vfio_info_cap_header *hdr;
 	size_t sz = sizeof(*info);
 	uint32_t off;
-	int ret = -ENOENT;
+	int ret = -ENOENT, pass;
 
-	/* Ask once for the size the capability chain needs, then read it. */
-	info = calloc(1, sz);
-	if (!info)
-		return -ENOMEM;
-	info->argsz = sz;
-	if (ioctl(container, VFIO_IOMMU_GET_INFO, info))
-		goto err;
-	sz = info->argsz;
-	free(info);
-	info = calloc(1, sz);
-	if (!info)
-		return -ENOMEM;
-	info->argsz = sz;
-	if (ioctl(container, VFIO_IOMMU_GET_INFO, info))
-		goto err;
-	if (!(info->flags & VFIO_IOMMU_INFO_CAPS))
-		goto out;
-	for (off = info->cap_offset; off; off = hdr->next) {
-		if (off + sizeof(*hdr) > sz)
-			break;
-		hdr = (void *)((char *)info + off);
-		if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOPF && hdr->version == 1 &&
-		    off + sizeof(*st) <= sz) {
-			memcpy(st, hdr, sizeof(*st));
-			ret = 0;
-			break;
+	/* First ask for the size the capability chain needs, then read it. */
+	for (pass = 0; pass < 2; pass++) {
+		free(info);
+		info = calloc(1, sz);
+		if (!info)
+			return -ENOMEM;
+		info->argsz = sz;
+		if (ioctl(container, VFIO_IOMMU_GET_INFO, info)) {
+			ret = -errno;
+			free(info);
+			return ret;
+		}
+		sz = info->argsz;
+	}
+	if (info->flags & VFIO_IOMMU_INFO_CAPS) {
+		for (off = info->cap_offset; off; off = hdr->next) {
+			if (off + sizeof(*hdr) > sz)
+				break;
+			hdr = (void *)((char *)info + off);
+			if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOPF && hdr->version == 1 &&
+			    off + sizeof(*st) <= sz) {
+				memcpy(st, hdr, sizeof(*st));
+				ret = 0;
+				break;
+			}
 		}
 	}
-out:
-	free(info);
-	return ret;
-err:
-	ret = -errno;
 	free(info);
 	return ret;
 }

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -257,17 +256,6 @@ KTEST(iopf_write_to_readonly, "a write fault on a read-only IOPF mapping fails, 
 	teardown(&f);
 }
 
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	ASSERT_OK(syscall(SYS_capget, &hdr, data), "capget");
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	ASSERT_OK(syscall(SYS_capset, &hdr, data), "capset");
-}
-
 KTEST(iopf_rlimit_memlock, "RLIMIT_MEMLOCK stops pinning on fault; the failures are counted")
 {
 	struct fixture f;
@@ -279,7 +267,7 @@ KTEST(iopf_rlimit_memlock, "RLIMIT_MEMLOCK stops pinning on fault; the failures 
 	setup(&f, 0);
 	buf = alloc_pages_fill(16 * PAGE, 1);
 	ASSERT_TRUE(buf != NULL, "alloc");
-	drop_ipc_lock();
+	ASSERT_OK(drop_cap(CAP_IPC_LOCK), "drop CAP_IPC_LOCK");
 	lck0 = proc_status_kb("VmLck:");
 	rl.rlim_cur = rl.rlim_max = (lck0 * 1024) + 4 * PAGE;
 	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "setrlimit");

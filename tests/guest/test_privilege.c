@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,17 +16,6 @@
 
 #include "ktest.h"
 #include "policy_util.h"
-
-static void drop_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	ASSERT_OK(syscall(SYS_capget, &hdr, data), "capget");
-	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
-	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
-	ASSERT_OK(syscall(SYS_capset, &hdr, data), "capset");
-}
 
 KTEST(priv_unprivileged_user, "uid 65534 can neither register policies nor change bindings")
 {
@@ -103,7 +91,7 @@ KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed poli
 	ctr_open(&t, 0, 16);
 	pid = fork();
 	if (pid == 0) {
-		drop_cap(CAP_SYS_ADMIN);
+		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
 		ASSERT_OK(set_policy(t.c, "window"), "allowed: window");
 		ASSERT_EQ(set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
 		ASSERT_OK(set_policy(t.c, ""), "dropping the binding is always allowed");
@@ -115,7 +103,7 @@ KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed poli
 	ASSERT_EQ(run(NULL, 0, "echo 'window sequential' > /sys/kernel/vfio_iopf/allowed"), 0, "widen");
 	pid = fork();
 	if (pid == 0) {
-		drop_cap(CAP_SYS_ADMIN);
+		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
 		ASSERT_OK(set_policy(t.c, "sequential"), "now allowed");
 		_exit(0);
 	}

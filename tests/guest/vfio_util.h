@@ -73,6 +73,9 @@ void edu_dma_start(struct vfio_dev *d, uint64_t iova, uint32_t off,
 		   uint32_t len, bool to_ram);
 int edu_dma_wait(struct vfio_dev *d);
 
+/* Drop capability @cap (CAP_*) from the effective and permitted sets. */
+int drop_cap(int cap);
+
 /* The value of a field in /proc/self/status ("VmLck:"), in kB; -1 if absent. */
 long proc_status_kb(const char *field);
 
