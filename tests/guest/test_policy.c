@@ -80,6 +80,34 @@ KTEST(policy_iopfctl_errors, "iopfctl attach refuses bad targets with a reason")
 	ASSERT_TRUE(strstr(out, "no process holds /dev/vfio/77") != NULL, "says no holder");
 	ASSERT_EQ(run(out, sizeof(out), "iopfctl attach 'bad name' --default"), 1, "bad name");
 	ASSERT_EQ(run(out, sizeof(out), "iopfctl stats --default"), 1, "stats needs a container");
+	ASSERT_EQ(run(out, sizeof(out), "iopfctl attach window --container %d:999", getpid()), 1,
+		  "closed fd");
+	ASSERT_TRUE(strstr(out, "has no fd 999") != NULL, "says no such fd");
+	unload_all();
+}
+
+KTEST(policy_iopfctl_group_stats, "iopfctl attach --group N and stats --json/--watch on a live container")
+{
+	char out[4096];
+	struct ctr t;
+	char name[16];
+	uint32_t src;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=4"), 0, "load");
+	ctr_open(&t, 0, 64);
+	ASSERT_EQ(run(out, sizeof(out), "iopfctl attach window --group %d", t.d.group_id), 0,
+		  "attach --group");
+	ASSERT_OK(policy_of(t.c, name, &src), "get");
+	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_CONTAINER, "bound through the group's holder");
+	ASSERT_EQ(fault_at(&t, 0), 4, "window 4");
+	ASSERT_EQ(run(out, sizeof(out), "iopfctl stats --group %d --json", t.d.group_id), 0, "stats");
+	ASSERT_TRUE(strstr(out, "\"faults\":1,") != NULL, "JSON: one fault");
+	ASSERT_TRUE(strstr(out, "\"pages_mapped\":4,") != NULL, "JSON: four pages");
+	ASSERT_EQ(run(out, sizeof(out), "iopfctl stats --container %d:%d --watch 1 --count 2 | "
+		      "grep -c '^pages_mapped  *4$'", getpid(), t.c), 0, "watch");
+	ASSERT_TRUE(strstr(out, "2") != NULL, "two samples");
+	ctr_close(&t);
 	unload_all();
 }
 

@@ -12,8 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+
+#include <bpf/libbpf.h>
+
 #include "ktest.h"
 #include "policy_util.h"
+#include "recorder.skel.h"
 
 #define STATIC_IOVA	0x100000ULL
 #define MAPPED		VFIO_IOPF_TEST_MAPPED
@@ -306,4 +311,41 @@ KTEST_T(unpinned_reclaim, "memory pressure: unpinned pages are reclaimed to zram
 	ctr_close(&t);
 	run(NULL, 0, "echo %d > /sys/fs/cgroup/cgroup.procs", getpid());
 	unload_all();
+}
+
+KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalidate")
+{
+	struct vfio_iommu_type1_iopf_policy pol = { .argsz = sizeof(pol) };
+	struct recorder *skel;
+	struct bpf_link *link;
+	struct ctr t;
+
+	unload_all();
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register through the skeleton");
+	ctr_open(&t, 0, 16);
+	ASSERT_OK(ioctl(t.c, VFIO_IOMMU_IOPF_POLICY, &pol), "container id");
+	ASSERT_OK(set_policy(t.c, "recorder"), "bind");
+	ASSERT_EQ(skel->bss->binds, 1, "bind() called once");
+	ASSERT_EQ(skel->bss->bound_container, pol.container_id, "bind() got the container");
+
+	ASSERT_EQ(fault_at(&t, 5), 1, "one page");
+	ASSERT_EQ(skel->bss->faults, 1, "fault() called");
+	ASSERT_EQ(skel->bss->dones, 1, "done() called");
+	ASSERT_EQ(skel->bss->done_pages, 1, "done() told one page");
+	ASSERT_EQ(skel->bss->last_container, pol.container_id, "fault() got the container");
+
+	ASSERT_OK(madvise(t.buf + 5 * PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED");
+	ASSERT_EQ(skel->bss->invalidates, 1, "invalidate() called");
+	ASSERT_EQ(skel->bss->inval_iova, IOVA + 5 * PAGE, "invalidate() iova");
+	ASSERT_EQ(skel->bss->inval_size, PAGE, "invalidate() size");
+
+	ctr_close(&t);
+	ASSERT_EQ(skel->bss->unbinds, 1, "unbind() at container release");
+	ASSERT_EQ(skel->bss->unbound_container, pol.container_id, "unbind() got the container");
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	ASSERT_FALSE(registered("recorder"), "unregistered with the link");
 }

@@ -73,6 +73,9 @@ if [ $rc != 0 ] && ! grep -q '^not ok' "$tap"; then
 fi
 
 echo
+# The figures the tests report (faults survived, fuzz iterations, leaks).
+grep -h -e '^# metrics' -e '^# kmemleak' -e '^# fuzz seed' "$tap" 2>/dev/null |
+	sed 's/^# /check: figures: /'
 for f in "${failed[@]}"; do echo "check: failed: $f"; done
 echo "check: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
