@@ -33,7 +33,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS_COMMON := -O2 -g -std=gnu11 $(WARN) -Iinclude -Itests/lib -I$(B)
 # Guest programs: static, against the patched kernel's UAPI and libbpf.
 GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/guest \
-	-I$(K)/src/drivers/vfio
+	-I$(K)/src/drivers/vfio -Iloader
 GUEST_LDLIBS := $(LIBBPF)/lib64/libbpf.a -lelf -lz -lzstd
 GUEST_LDFLAGS := -static
 # Host unit tests: with sanitizers.
@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 $(WARN) -Wno-unused-functio
 	-Wno-unused-parameter \
 	-I$(B) -Iinclude -I$(LIBBPF)/include
 
-GUEST_SRCS := $(wildcard tests/guest/*.c) tests/lib/ktest.c
+GUEST_SRCS := $(wildcard tests/guest/*.c) tests/lib/ktest.c loader/iopfctl_lib.c
 TEST_BPF := $(wildcard tests/guest/progs/*.bpf.c)
 POLICY_BPF := $(wildcard bpf/*.bpf.c)
 TEST_SKELS := $(patsubst tests/guest/progs/%.bpf.c,$(B)/%.skel.h,$(TEST_BPF))
@@ -112,12 +112,12 @@ $(B)/guest/iopf-tests: $(GUEST_SRCS) $(TEST_SKELS) $(wildcard tests/guest/*.h te
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
 
-$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c tests/guest/iopf_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
+$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c tests/guest/iopf_util.c loader/iopfctl_lib.c $(wildcard tests/guest/*.h) $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
 
-$(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/iopf_util.c $(wildcard tests/guest/*.h) $(KSTAMP)
+$(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/iopf_util.c loader/iopfctl_lib.c $(wildcard tests/guest/*.h) $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
@@ -125,7 +125,7 @@ $(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/i
 $(B)/guest/iopfctl: loader/iopfctl.c loader/iopfctl_lib.c loader/iopfctl.h $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -Iloader $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
 
 # The guest gets the programs, bpftool, and every policy and test object
 # in /lib/iopf.

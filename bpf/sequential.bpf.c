@@ -32,17 +32,12 @@ struct {
 IOPF_FAULT(sequential_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
 {
-	__u64 id = fc->container_id;
 	struct stream *s, fresh = {};
 	__u32 w = min_window ?: 1;
 
-	s = bpf_map_lookup_elem(&streams, &id);
-	if (!s) {
-		bpf_map_update_elem(&streams, &id, &fresh, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&streams, &id);
-		if (!s)
-			return iopf_decide(d, 0, 0, 0);
-	}
+	s = iopf_container_state(&streams, fc->container_id, &fresh);
+	if (!s)
+		return iopf_decide(d, 0, 0, 0);
 	if (s->window && fc->iova == s->next) {
 		w = s->window * 2;
 		if (w > max_window)

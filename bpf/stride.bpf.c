@@ -37,15 +37,13 @@ struct {
 IOPF_FAULT(stride_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
 {
-	__u64 id = fc->container_id;
 	struct stride_state *s, fresh = { .last = fc->iova };
 	__s64 dist;
 
-	s = bpf_map_lookup_elem(&strides, &id);
-	if (!s) {
-		bpf_map_update_elem(&strides, &id, &fresh, BPF_NOEXIST);
+	/* A first fault finds last == iova: distance 0, no prefault. */
+	s = iopf_container_state(&strides, fc->container_id, &fresh);
+	if (!s)
 		return iopf_decide(d, 0, 0, 0);
-	}
 	/* Pages between the faults; an arithmetic shift keeps the sign. */
 	dist = (__s64)(fc->iova - s->last) >> PAGE_SHIFT_4K;
 	if (dist == s->stride && dist > 0)

@@ -51,6 +51,22 @@ static __always_inline __u64 iopf_pages_above(const struct vfio_iopf_fault_ctx *
 	return ((ctx->dma_iova + ctx->dma_size - ctx->iova) >> PAGE_SHIFT_4K) - 1;
 }
 
+/*
+ * A policy's state for one container, in a BPF_MAP_TYPE_HASH keyed by the
+ * container id: created from @init on the container's first fault (drop it
+ * in unbind()). NULL if the map is full.
+ */
+static __always_inline void *iopf_container_state(void *map, __u64 id,
+						  const void *init)
+{
+	void *s = bpf_map_lookup_elem(map, &id);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(map, &id, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, &id);
+}
+
 extern int bpf_vfio_iopf_page_mapped(const struct vfio_iopf_fault_ctx *ctx,
 				     __u64 iova) __ksym;
 

@@ -233,12 +233,7 @@ static void pol_unload(const struct pol *p)
 
 static int pol_bind(int c, const struct pol *p)
 {
-	struct vfio_iommu_type1_iopf_policy pol = {
-		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
-	};
-
-	snprintf(pol.name, sizeof(pol.name), "%s", p->name ? p->name : "");
-	return ioctl(c, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0;
+	return iopf_set_policy(c, p->name ? p->name : "");
 }
 
 struct cell {
@@ -394,19 +389,6 @@ static int bench_bpf_vs_builtin(int c, double *ratio_out)
 	return 0;
 }
 
-static bool wait_mapped(int c, uint64_t iova)
-{
-	struct timespec ts = { 0, 1000000 };
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED)
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 /* A smaller run on the edu device: what the device sees. */
 static int bench_edu(int c, struct vfio_dev *d)
 {
@@ -445,7 +427,7 @@ static int bench_edu(int c, struct vfio_dev *d)
 				if (mapped)
 					continue;
 				/* It faulted: wait for the page, then retry, as a device does. */
-				if (!wait_mapped(c, iova))
+				if (!iopf_wait_mapped(c, iova))
 					continue;
 				dmas++;
 				retries++;

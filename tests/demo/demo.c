@@ -50,28 +50,17 @@ static void show(int c, const char *when)
 	       (unsigned long long)st.pages_prefaulted, proc_status_kb("VmLck:"));
 }
 
-static int bind(int c, const char *name)
-{
-	struct vfio_iommu_type1_iopf_policy pol = {
-		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
-	};
-
-	snprintf(pol.name, sizeof(pol.name), "%s", name);
-	return ioctl(c, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0;
-}
-
 /* The device reads a page; if the page was not mapped, wait and retry. */
 static int device_reads(struct vfio_dev *d, int c, uint64_t iova, int *retried)
 {
-	int mapped = iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED, i;
+	int mapped = iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED;
 
 	*retried = 0;
 	if (edu_dma(d, iova, 0, 256, false))
 		return -ETIMEDOUT;
 	if (mapped)
 		return 0;
-	for (i = 0; i < 1000 && !(iopf_query(c, iova) & VFIO_IOPF_TEST_MAPPED); i++)
-		usleep(2000);
+	iopf_wait_mapped(c, iova);
 	*retried = 1;
 	return edu_dma(d, iova, 0, 256, false);
 }
@@ -127,7 +116,7 @@ int main(void)
 	show(c, "after");
 
 	printf("\ndemo: 3. a BPF policy: iopfctl load bpf/window.bpf.o -p window=8\n");
-	if (system("iopfctl load /lib/iopf/window.bpf.o -p window=8") || bind(c, "window"))
+	if (system("iopfctl load /lib/iopf/window.bpf.o -p window=8") || iopf_set_policy(c, "window"))
 		return fail("loading the window policy", -EINVAL);
 	for (i = 16; i < 24; i++) {
 		ret = device_reads(&d, c, IOVA_IOPF + (uint64_t)i * PAGE, &retried);
@@ -139,10 +128,10 @@ int main(void)
 	show(c, "after");
 
 	printf("\ndemo: 4. unpinned: mapped for the device, not pinned, reclaimable\n");
-	bind(c, "");
+	iopf_set_policy(c, "");
 	system("iopfctl unload window >/dev/null && "
 	       "iopfctl load /lib/iopf/window.bpf.o -p window=4 -p unpinned=1 >/dev/null");
-	bind(c, "window");
+	iopf_set_policy(c, "window");
 	ret = device_reads(&d, c, IOVA_IOPF + 40 * PAGE, &retried);
 	if (ret)
 		return fail("DMA", ret);
@@ -153,7 +142,7 @@ int main(void)
 	       "STILL MAPPED" : "is unmapped");
 	show(c, "after");
 
-	bind(c, "");
+	iopf_set_policy(c, "");
 	system("iopfctl unload window >/dev/null");
 	vfio_unmap(c, IOVA_IOPF, NPAGES * PAGE);
 	vfio_unmap(c, IOVA_STATIC, 2 * PAGE);

@@ -2,20 +2,21 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
 #include "iopf_util.h"
+#include "iopfctl.h"
 
 int iopf_stats(int container, iopf_stats_t *st)
 {
 	struct vfio_iommu_type1_info *info = NULL;
-	struct vfio_info_cap_header *hdr;
+	const iopf_stats_t *cap;
 	size_t sz = sizeof(*info);
-	uint32_t off;
-	int ret = -ENOENT, pass;
+	int ret, pass;
 
 	/* First ask for the size the capability chain needs, then read it. */
 	for (pass = 0; pass < 2; pass++) {
@@ -31,21 +32,11 @@ int iopf_stats(int container, iopf_stats_t *st)
 		}
 		sz = info->argsz;
 	}
-	if (info->flags & VFIO_IOMMU_INFO_CAPS) {
-		for (off = info->cap_offset; off; off = hdr->next) {
-			if (off + sizeof(*hdr) > sz)
-				break;
-			hdr = (void *)((char *)info + off);
-			if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOPF && hdr->version == 1 &&
-			    off + sizeof(*st) <= sz) {
-				memcpy(st, hdr, sizeof(*st));
-				ret = 0;
-				break;
-			}
-		}
-	}
+	cap = find_stats_cap(info, sz);
+	if (cap)
+		*st = *cap;
 	free(info);
-	return ret;
+	return cap ? 0 : -ENOENT;
 }
 
 int iopf_inject_group(int container, int group, uint64_t iova, uint64_t stride,
@@ -97,4 +88,27 @@ uint64_t iopf_wait(int container, size_t field_offset, uint64_t want)
 		nanosleep(&ts, NULL);
 	}
 	return v;
+}
+
+int iopf_set_policy(int container, const char *name)
+{
+	struct vfio_iommu_type1_iopf_policy pol = {
+		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
+	};
+
+	snprintf(pol.name, sizeof(pol.name), "%s", name);
+	return ioctl(container, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0;
+}
+
+bool iopf_wait_mapped(int container, uint64_t iova)
+{
+	struct timespec ts = { 0, 2000000 };
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (iopf_query(container, iova) & VFIO_IOPF_TEST_MAPPED)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }

@@ -3,6 +3,7 @@
 #ifndef IOPF_UTIL_H
 #define IOPF_UTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/vfio.h>
@@ -23,6 +24,10 @@ int iopf_inject_group(int container, int group, uint64_t iova, uint64_t stride,
 		      uint32_t count, uint32_t perm, uint32_t flags);
 /* VFIO_IOPF_TEST_* state of an IOVA, or -errno. */
 int iopf_query(int container, uint64_t iova);
+/* Bind policy @name to the container ("" drops its binding); 0 or -errno. */
+int iopf_set_policy(int container, const char *name);
+/* Wait (up to 2 s) until @iova is mapped on fault; false if it never is. */
+bool iopf_wait_mapped(int container, uint64_t iova);
 /* Wait until @field of the stats reaches @want; returns the last value. */
 uint64_t iopf_wait(int container, size_t field_offset, uint64_t want);
 #define IOPF_WAIT(c, field, want) \

@@ -115,16 +115,6 @@ int policy_of(int c, char *name, uint32_t *source)
 	return 0;
 }
 
-int set_policy(int c, const char *name)
-{
-	struct vfio_iommu_type1_iopf_policy pol = {
-		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
-	};
-
-	snprintf(pol.name, sizeof(pol.name), "%s", name);
-	return ioctl(c, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0;
-}
-
 /* Inject one fault at page @page and return pages mapped now. */
 uint64_t fault_at(struct ctr *t, uint64_t page)
 {

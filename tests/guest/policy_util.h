@@ -32,7 +32,6 @@ void ctr_open(struct ctr *t, int which, size_t pages);
 void ctr_close(struct ctr *t);
 /* The container's effective policy (VFIO_IOMMU_IOPF_POLICY). */
 int policy_of(int c, char *name, uint32_t *source);
-int set_policy(int c, const char *name);
 /* Inject one fault at page @page; returns the pages mapped now. */
 uint64_t fault_at(struct ctr *t, uint64_t page);
 /* iopfctl attach NAME --container getpid():t->c */

@@ -124,8 +124,8 @@ KTEST(policy_builtin, "no binding: the built-in default maps the faulting page a
 	ASSERT_EQ(name[0], 0, "no name");
 	ASSERT_EQ(fault_at(&t, 0), 1, "one page");
 	ASSERT_EQ(fault_at(&t, 10), 2, "one more page");
-	ASSERT_EQ(set_policy(t.c, "nosuch"), -ENOENT, "unknown policy: ENOENT");
-	ASSERT_EQ(set_policy(t.c, "bad name"), -EINVAL, "bad name: EINVAL");
+	ASSERT_EQ(iopf_set_policy(t.c, "nosuch"), -ENOENT, "unknown policy: ENOENT");
+	ASSERT_EQ(iopf_set_policy(t.c, "bad name"), -EINVAL, "bad name: EINVAL");
 	ctr_close(&t);
 }
 
@@ -446,7 +446,7 @@ KTEST_T(policy_swap_storm, "policies swapped and unregistered under a fault stor
 	for (i = 0; i < 12; i++) {
 		const char *p = i % 3 == 0 ? "window" : i % 3 == 1 ? "sequential" : "";
 
-		set_policy(t.c, p);
+		iopf_set_policy(t.c, p);
 		if (i % 4 == 3)
 			ASSERT_EQ(run(NULL, 0, "iopfctl unload window && iopfctl load "
 				      OBJ("window") " -p window=%d", 2 + i), 0, "reload window");

@@ -92,19 +92,19 @@ KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed poli
 	pid = fork();
 	if (pid == 0) {
 		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_OK(set_policy(t.c, "window"), "allowed: window");
-		ASSERT_EQ(set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
-		ASSERT_OK(set_policy(t.c, ""), "dropping the binding is always allowed");
+		ASSERT_OK(iopf_set_policy(t.c, "window"), "allowed: window");
+		ASSERT_EQ(iopf_set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
+		ASSERT_OK(iopf_set_policy(t.c, ""), "dropping the binding is always allowed");
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner without CAP_SYS_ADMIN");
-	ASSERT_OK(set_policy(t.c, "sequential"), "root binds anything");
+	ASSERT_OK(iopf_set_policy(t.c, "sequential"), "root binds anything");
 	ASSERT_EQ(run(NULL, 0, "echo 'window sequential' > /sys/kernel/vfio_iopf/allowed"), 0, "widen");
 	pid = fork();
 	if (pid == 0) {
 		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_OK(set_policy(t.c, "sequential"), "now allowed");
+		ASSERT_OK(iopf_set_policy(t.c, "sequential"), "now allowed");
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);

@@ -47,9 +47,7 @@ static void device_read(struct ctr *t, uint64_t page, uint8_t *stage)
 	ASSERT_OK(edu_dma(&t->d, IOVA + page * PAGE, 0, EDU_DMA_MAX, false), "dma");
 	if (!was_mapped) {
 		/* It faulted: wait for the page, then retry as a device does. */
-		for (int i = 0; i < 1000 && !(state(t, page) & MAPPED); i++)
-			usleep(2000);
-		ASSERT_TRUE(state(t, page) & MAPPED, "page faulted in");
+		ASSERT_TRUE(iopf_wait_mapped(t->c, IOVA + page * PAGE), "page faulted in");
 		ASSERT_OK(edu_dma(&t->d, IOVA + page * PAGE, 0, EDU_DMA_MAX, false), "retry");
 	}
 	ASSERT_OK(edu_dma(&t->d, STATIC_IOVA, 0, EDU_DMA_MAX, true), "to static page");
@@ -199,7 +197,7 @@ KTEST(unpinned_mixed, "pinned and unpinned pages in one mapping; unmap releases 
 	unpinned_policy(&t, 4);
 	ASSERT_EQ(fault_at(&t, 0), 4, "4 unpinned");
 	/* No fork from here on: fork write-protects, unmapping unpinned pages. */
-	ASSERT_OK(set_policy(t.c, ""), "drop binding: built-in, pinned");
+	ASSERT_OK(iopf_set_policy(t.c, ""), "drop binding: built-in, pinned");
 	ASSERT_EQ(fault_at(&t, 2), 4, "page 2 already mapped");
 	ASSERT_EQ(fault_at(&t, 5), 5, "page 5 pinned by the built-in default");
 	ASSERT_EQ(state(&t, 1) & (MAPPED | PINNED), MAPPED, "page 1 unpinned");
@@ -242,7 +240,7 @@ KTEST_T(unpinned_reclaim, "memory pressure: unpinned pages are reclaimed to zram
 	unpinned_policy(&t, 64);
 	ASSERT_OK(iopf_inject(t.c, IOVA, 64 * PAGE, nunpinned / 64, VFIO_IOPF_TEST_PERM_READ),
 		  "unpinned faults");
-	ASSERT_OK(set_policy(t.c, ""), "built-in default: pinned");
+	ASSERT_OK(iopf_set_policy(t.c, ""), "built-in default: pinned");
 	ASSERT_OK(iopf_inject(t.c, IOVA + 4096 * PAGE, PAGE, npinned, VFIO_IOPF_TEST_PERM_READ),
 		  "pinned faults");
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
@@ -327,7 +325,7 @@ KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalida
 	ASSERT_TRUE(link != NULL, "register through the skeleton");
 	ctr_open(&t, 0, 16);
 	ASSERT_OK(ioctl(t.c, VFIO_IOMMU_IOPF_POLICY, &pol), "container id");
-	ASSERT_OK(set_policy(t.c, "recorder"), "bind");
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	ASSERT_EQ(skel->bss->binds, 1, "bind() called once");
 	ASSERT_EQ(skel->bss->bound_container, pol.container_id, "bind() got the container");
 
