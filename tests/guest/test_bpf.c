@@ -5,6 +5,8 @@
 
 #include "ktest.h"
 #include "smoke.skel.h"
+#include "sleepable_policy.skel.h"
+#include "foreign_kfunc.skel.h"
 
 KTEST(bpf_toolchain_smoke, "skeleton loads, runs, and sees VFIO types in kernel BTF")
 {
@@ -21,4 +23,46 @@ KTEST(bpf_toolchain_smoke, "skeleton loads, runs, and sees VFIO types in kernel 
 	ASSERT_EQ(skel->bss->has_vfio_iommu, 1, "BTF has struct vfio_iommu");
 	ASSERT_EQ(skel->bss->has_vfio_dma_iova, 1, "BTF has vfio_dma.iova");
 	smoke__destroy(skel);
+}
+
+/* Load @obj with the verifier's log in @log; returns the load's result. */
+static int load_with_log(struct bpf_object *obj, char *log, size_t len)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_log_buf(prog, log, len);
+	return bpf_object__load(obj);
+}
+
+KTEST(bpf_sleepable_refused, "a sleepable vfio_iopf_ops program is refused at load")
+{
+	static char log[65536];
+	struct sleepable_policy *skel = sleepable_policy__open();
+	int ret;
+
+	ASSERT_TRUE(skel != NULL, "open");
+	ret = load_with_log(skel->obj, log, sizeof(log));
+	ktest_diag("load: %d, log tail: %s", ret,
+		   strlen(log) > 200 ? log + strlen(log) - 200 : log);
+	ASSERT_NE(ret, 0, "load fails");
+	ASSERT_TRUE(strstr(log, "attach to unsupported member fault of struct vfio_iopf_ops"),
+		    "refused by the vfio_iopf_ops member check");
+	sleepable_policy__destroy(skel);
+}
+
+KTEST(bpf_kfunc_only_for_policies, "another struct_ops type may not call the vfio_iopf kfunc")
+{
+	static char log[65536];
+	struct foreign_kfunc *skel = foreign_kfunc__open();
+	int ret;
+
+	ASSERT_TRUE(skel != NULL, "open");
+	ret = load_with_log(skel->obj, log, sizeof(log));
+	ktest_diag("load: %d, log tail: %s", ret,
+		   strlen(log) > 200 ? log + strlen(log) - 200 : log);
+	ASSERT_NE(ret, 0, "load fails");
+	ASSERT_TRUE(strstr(log, "calling kernel function bpf_vfio_iopf_page_mapped is not allowed"),
+		    "refused as not allowed for this program");
+	foreign_kfunc__destroy(skel);
 }

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -201,15 +202,17 @@ KTEST(iopf_inject_thousands, "4096 injected faults map 4096 pages; repeats map n
 
 KTEST(iopf_outside_mapping, "faults outside IOPF mappings fail cleanly and are counted")
 {
-	uint8_t *stage, *pinned;
+	uint8_t *stage, *bulk;
 	struct fixture f;
 	iopf_stats_t st;
 
 	setup(&f, 0);
 	stage = alloc_pages_fill(PAGE, 0);
-	pinned = alloc_pages_fill(PAGE, 0);
-	ASSERT_TRUE(stage && pinned, "alloc");
+	bulk = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(stage && bulk, "alloc");
 	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+	/* An IOPF mapping elsewhere turns fault handling on. */
+	ASSERT_OK(vfio_map(f.c, bulk, IOVA_A, PAGE, IOPF_RW), "IOPF map");
 
 	ASSERT_OK(iopf_inject(f.c, IOVA_NONE, PAGE, 3, VFIO_IOPF_TEST_PERM_READ), "inject");
 	ASSERT_OK(iopf_stats(f.c, &st), "stats");
@@ -378,5 +381,162 @@ KTEST(iopf_mixed_and_dirty, "pinned and IOPF mappings in one container; dirty tr
 	ASSERT_OK(ioctl(f.c, VFIO_IOMMU_DIRTY_PAGES, &dirty), "dirty tracking without IOPF");
 	dirty.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP;
 	ASSERT_OK(ioctl(f.c, VFIO_IOMMU_DIRTY_PAGES, &dirty), "stop dirty tracking");
+	teardown(&f);
+}
+
+/* Issue a DMA from the device buffer to @iova @n times; they all fail. */
+static void dma_to_nowhere(struct fixture *f, uint64_t iova, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ASSERT_OK(edu_dma(&f->d, iova + i * PAGE, 0, 64, true), "dma to nowhere");
+}
+
+KTEST(iopf_off_until_needed, "a container without IOPF mappings handles no fault; IOPF goes off with the last one")
+{
+	uint8_t *stage, *bulk;
+	struct fixture f;
+	iopf_stats_t st;
+
+	setup(&f, 0);
+	stage = alloc_pages_fill(PAGE, 0);
+	bulk = alloc_pages_fill(4 * PAGE, 0);
+	ASSERT_TRUE(stage && bulk, "alloc");
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+
+	/* Plain mappings only: exactly upstream's behaviour, nothing handled. */
+	dma_to_nowhere(&f, IOVA_NONE, 5);
+	ASSERT_EQ(iopf_inject(f.c, IOVA_NONE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), -ENODEV,
+		  "no device takes faults");
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1,
+		  "the group could take them");
+	dma_to_nowhere(&f, IOVA_NONE, 2);
+	ASSERT_OK(edu_dma(&f.d, IOVA_STATIC, 0, 64, true), "device works");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.faults, 0, "no fault reached type1");
+	ASSERT_EQ(st.failed_nomap, 0, "none answered as outside a mapping");
+
+	/* With an IOPF mapping, the same DMAs are handled... */
+	ASSERT_OK(vfio_map(f.c, bulk, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	dma_to_nowhere(&f, IOVA_NONE, 2);
+	ASSERT_GE(IOPF_WAIT(f.c, failed_nomap, 2), 2, "handled while IOPF is on");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A, 0, 64, true), "dma to the IOPF mapping");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "IOPF page faulted in");
+
+	/* ...and once the last one goes, no more. */
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap the IOPF mapping");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	dma_to_nowhere(&f, IOVA_NONE, 3);
+	ASSERT_OK(edu_dma(&f.d, IOVA_STATIC, 0, 64, true), "device works");
+	{
+		iopf_stats_t after;
+
+		ASSERT_OK(iopf_stats(f.c, &after), "stats");
+		ASSERT_EQ(after.faults, st.faults, "no fault handled after the last unmap");
+	}
+	ASSERT_EQ(iopf_inject(f.c, IOVA_NONE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), -ENODEV,
+		  "IOPF off again");
+	teardown(&f);
+}
+
+KTEST(iopf_vaddr_update_refused, "VFIO_UPDATE_VADDR is refused on ranges that hold an IOPF mapping")
+{
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	uint8_t *stage, *bulk, *other;
+	struct fixture f;
+
+	setup(&f, 0);
+	stage = alloc_pages_fill(PAGE, 0);
+	bulk = alloc_pages_fill(4 * PAGE, 0x5a);
+	other = alloc_pages_fill(4 * PAGE, 0);
+	ASSERT_TRUE(stage && bulk && other, "alloc");
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+	ASSERT_OK(vfio_map(f.c, bulk, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_VADDR;
+	unmap.iova = IOVA_A;
+	unmap.size = 4 * PAGE;
+	ASSERT_ERRNO(ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, &unmap), EOPNOTSUPP,
+		     "invalidate the vaddr of an IOPF mapping");
+	ASSERT_EQ(vfio_map(f.c, other, IOVA_A, 4 * PAGE, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL,
+		  "no new vaddr for a valid one");
+
+	/* All at once: refused as a whole, the plain mapping is left valid. */
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL;
+	unmap.iova = 0;
+	unmap.size = 0;
+	ASSERT_ERRNO(ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, &unmap), EOPNOTSUPP, "invalidate all");
+	ASSERT_EQ(vfio_map(f.c, other, IOVA_STATIC, PAGE, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL,
+		  "plain mapping not invalidated");
+
+	/* The IOPF mapping still faults to its own pages. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_A + PAGE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), "fault");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
+		  VFIO_IOPF_TEST_PHYS_MATCH, "maps the page behind the original vaddr");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + PAGE, 0, 64, false), "device reads it");
+	memset(stage, 0, PAGE);
+	ASSERT_OK(edu_dma(&f.d, IOVA_STATIC, 0, 64, true), "read back");
+	ASSERT_EQ(stage[0], 0x5a, "original buffer's data");
+
+	/* Plain mappings alone still take vaddr updates, as upstream. */
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap the IOPF mapping");
+	unmap.flags = VFIO_DMA_UNMAP_FLAG_VADDR;
+	unmap.iova = IOVA_STATIC;
+	unmap.size = PAGE;
+	ASSERT_OK(ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, &unmap), "invalidate a plain vaddr");
+	ASSERT_OK(vfio_map(f.c, other, IOVA_STATIC, PAGE, VFIO_DMA_MAP_FLAG_VADDR),
+		  "new vaddr for a plain mapping");
+	teardown(&f);
+}
+
+/* Map @buf read-only for IOPF, fault every page in, unmap: VmLck symmetric. */
+static void readonly_fault_cycle(struct fixture *f, void *buf, size_t pages,
+				 const char *what)
+{
+	iopf_stats_t st;
+	long lck0;
+
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(vfio_map(f->c, buf, IOVA_A, pages * PAGE,
+			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_IOPF), what);
+	ASSERT_OK(iopf_inject(f->c, IOVA_A, PAGE, pages, VFIO_IOPF_TEST_PERM_READ), "read faults");
+	ASSERT_OK(iopf_stats(f->c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, pages, "every page mapped");
+	ktest_diag("%s: %lu pages, pages_pinned %llu, VmLck +%ld kB", what,
+		   (unsigned long)pages, (unsigned long long)st.pages_pinned,
+		   proc_status_kb("VmLck:") - lck0);
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, KB(st.pages_pinned),
+		  "locked_vm counts what is pinned");
+	ASSERT_OK(vfio_unmap(f->c, IOVA_A, pages * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back after unmap");
+	ASSERT_OK(iopf_stats(f->c, &st), "stats");
+	ASSERT_EQ(st.pages_pinned + st.pages_mapped, 0, "nothing left");
+}
+
+KTEST(iopf_readonly_untouched, "read faults on untouched read-only memory: locked_vm symmetric")
+{
+	struct fixture f;
+	void *anon, *file;
+	int fd;
+
+	setup(&f, 0);
+	/* Private anonymous, never written: the zero page backs it. */
+	anon = mmap(NULL, 8 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(anon != MAP_FAILED, "mmap anon");
+	readonly_fault_cycle(&f, anon, 8, "PROT_READ private anonymous");
+	/* A hole of a memfd, mapped read-only, private and shared. */
+	fd = memfd_create("iopf-hole", 0);
+	ASSERT_OK(fd < 0 ? -errno : ftruncate(fd, 8 * PAGE), "memfd with a hole");
+	file = mmap(NULL, 8 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	ASSERT_TRUE(file != MAP_FAILED, "mmap memfd private");
+	readonly_fault_cycle(&f, file, 8, "PROT_READ private memfd hole");
+	munmap(file, 8 * PAGE);
+	file = mmap(NULL, 8 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_TRUE(file != MAP_FAILED, "mmap memfd shared");
+	readonly_fault_cycle(&f, file, 8, "PROT_READ shared memfd hole");
+	munmap(file, 8 * PAGE);
+	close(fd);
+	munmap(anon, 8 * PAGE);
 	teardown(&f);
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,5 +132,160 @@ KTEST(priv_isolation, "a policy bound to one container maps nothing of another")
 	ASSERT_EQ(fault_at(&b, 3), 1, "B faults with its own (built-in) policy");
 	ctr_close(&a);
 	ctr_close(&b);
+	unload_all();
+}
+
+/* Run iopfctl with CAP_SYS_ADMIN gone for good (bounding set too). */
+static int iopfctl_without_sys_admin(char *out, size_t len, const char *arg1,
+				     const char *arg2)
+{
+	size_t used = 0;
+	int pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) ||
+		    drop_cap(CAP_SYS_ADMIN))
+			_exit(100);
+		execl("/bin/iopfctl", "iopfctl", arg1, arg2, (char *)NULL);
+		_exit(101);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], out + used, len - 1 - used)) > 0)
+		used += n;
+	out[used] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+KTEST(priv_register_needs_sys_admin, "CAP_BPF and CAP_PERFMON load a policy; registering its name needs CAP_SYS_ADMIN")
+{
+	char out[4096];
+	int rc;
+
+	unload_all();
+	rc = iopfctl_without_sys_admin(out, sizeof(out), "load", OBJ("window"));
+	ktest_diag("without CAP_SYS_ADMIN: exit %d: %s", rc, out);
+	ASSERT_EQ(rc, 1, "iopfctl load fails");
+	ASSERT_TRUE(strstr(out, "Operation not permitted") != NULL, "says EPERM");
+	ASSERT_FALSE(registered("window"), "name not taken");
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window")), 0, "with CAP_SYS_ADMIN");
+	ASSERT_TRUE(registered("window"), "registered");
+	unload_all();
+}
+
+KTEST(priv_containers_root_only, "/sys/kernel/vfio_iopf/containers is readable by root only")
+{
+	struct ctr t;
+	int status;
+	pid_t pid;
+
+	unload_all();
+	ctr_open(&t, 0, 4);
+	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/containers", " builtin\n"), "root reads it");
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		fd = open("/sys/kernel/vfio_iopf/containers", O_RDONLY);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "uid 65534 gets EACCES: no other tenant's pid or cgroup");
+	ctr_close(&t);
+}
+
+/* The container's effective policy, its source and its owner's cgroup. */
+static void effective(int c, char *name, uint32_t *source, uint64_t *cgroup_id)
+{
+	struct vfio_iommu_type1_iopf_policy pol = { .argsz = sizeof(pol) };
+
+	ASSERT_OK(ioctl(c, VFIO_IOMMU_IOPF_POLICY, &pol) ? -errno : 0, "IOPF_POLICY");
+	snprintf(name, 16, "%s", pol.name);
+	*source = pol.source;
+	if (cgroup_id)
+		*cgroup_id = pol.cgroup_id;
+}
+
+KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides the owner's own choice")
+{
+	char name[16], cmd[128];
+	uint64_t cgid;
+	uint32_t src;
+	struct ctr t;
+	int status;
+	pid_t pid;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("budget") " && "
+		      "echo window > /sys/kernel/vfio_iopf/allowed"), 0, "setup");
+	ctr_open(&t, 0, 16);
+	effective(t.c, name, &src, &cgid);
+	ASSERT_NE(cgid, 0, "owner's cgroup id");
+
+	/* Not enforced: the owner's own choice wins, as before. */
+	pid = fork();
+	if (pid == 0) {
+		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
+		ASSERT_OK(iopf_set_policy(t.c, "window"), "owner binds window");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner");
+	snprintf(cmd, sizeof(cmd), "echo '%llu budget' > /sys/kernel/vfio_iopf/cgroups",
+		 (unsigned long long)cgid);
+	ASSERT_EQ(run(NULL, 0, "%s", cmd), 0, "admin binds budget to the cgroup");
+	effective(t.c, name, &src, NULL);
+	ASSERT_STREQ(name, "window", "owner's choice wins over a plain binding");
+	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_CONTAINER, "from the container");
+
+	/* Enforced: the admin's wins, and the owner cannot rebind. */
+	snprintf(cmd, sizeof(cmd), "echo '%llu budget enforce' > /sys/kernel/vfio_iopf/cgroups",
+		 (unsigned long long)cgid);
+	ASSERT_EQ(run(NULL, 0, "%s", cmd), 0, "admin enforces budget");
+	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/cgroups", " budget enforce\n"), "shown enforced");
+	effective(t.c, name, &src, NULL);
+	ASSERT_STREQ(name, "budget", "enforced binding wins");
+	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_CGROUP, "from the cgroup");
+	ASSERT_EQ(fault_at(&t, 3), 1, "faults go through budget");
+	pid = fork();
+	if (pid == 0) {
+		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
+		ASSERT_EQ(iopf_set_policy(t.c, "window"), -EPERM, "owner cannot escape");
+		ASSERT_OK(iopf_set_policy(t.c, ""), "dropping its binding is allowed");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner under enforcement");
+
+	/* An enforced default, likewise; a bad keyword is refused. */
+	snprintf(cmd, sizeof(cmd), "echo '%llu budget force' > /sys/kernel/vfio_iopf/cgroups",
+		 (unsigned long long)cgid);
+	ASSERT_NE(run(NULL, 0, "%s", cmd), 0, "unknown keyword refused");
+	snprintf(cmd, sizeof(cmd), "echo %llu > /sys/kernel/vfio_iopf/cgroups",
+		 (unsigned long long)cgid);
+	ASSERT_EQ(run(NULL, 0, "%s", cmd), 0, "unbind the cgroup");
+	ASSERT_OK(iopf_set_policy(t.c, "window"), "root binds window");
+	ASSERT_EQ(run(NULL, 0, "echo 'budget enforce' > /sys/kernel/vfio_iopf/default"), 0,
+		  "enforced default");
+	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/default", "budget enforce\n"), "shown");
+	effective(t.c, name, &src, NULL);
+	ASSERT_STREQ(name, "budget", "enforced default wins");
+	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_DEFAULT, "from the default");
+	ASSERT_EQ(run(NULL, 0, "echo budget > /sys/kernel/vfio_iopf/default"), 0, "plain default");
+	effective(t.c, name, &src, NULL);
+	ASSERT_STREQ(name, "window", "container binding wins again");
+	ctr_close(&t);
+	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/allowed; echo > /sys/kernel/vfio_iopf/default");
 	unload_all();
 }

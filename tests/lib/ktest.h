@@ -111,6 +111,15 @@ void ktest_metric(const char *key, long long value);
 	}								\
 } while (0)
 
+#define ASSERT_STREQ(a, b, label) do {					\
+	const char *__sa = (a), *__sb = (b);				\
+	if (strcmp(__sa, __sb)) {					\
+		ktest_fail_at(__FILE__, __LINE__, "%s: \"%s\" vs \"%s\"",	\
+			      label, __sa, __sb);			\
+		ktest_fatal();						\
+	}								\
+} while (0)
+
 #define ASSERT_MEMEQ(a, b, n, label) do {				\
 	const unsigned char *__pa = (const void *)(a);			\
 	const unsigned char *__pb = (const void *)(b);			\

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Build the whole series in every configuration of kernel/configs/matrix/:
+# tinyconfig + base.config + the matrix fragment, checked to stick, then
+# bzImage and modules. Each configuration builds incrementally in an output
+# directory of its own under the cache. Prints one line per configuration
+# and "configs: N passed, N failed".
+# Usage: check-configs.sh [NAME...]   (default: every fragment)
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+JOBS=${JOBS:-$(nproc)}
+"$TOP/kernel/scripts/prepare-tree.sh" >/dev/null 2>&1 || die "prepare-tree failed"
+tree=$(tree_dir)
+# The tree stays at this series while we build: hold the build lock.
+exec 9>"$CACHE/.lock"
+flock 9
+pass=0 fail=0
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+	for f in "$CONFIG_DIR"/matrix/*.config; do names+=("$(basename "$f" .config)"); done
+fi
+
+for name in "${names[@]}"; do
+	frag=$CONFIG_DIR/matrix/$name.config
+	[ -f "$frag" ] || die "no such configuration: $frag"
+	out=$CACHE/matrix-$name
+	mkdir -p "$out"
+	log=$out/build.log
+	tmp=$(mktemp -d)
+	make -s -C "$tree" O="$tmp" ARCH=x86_64 tinyconfig >/dev/null
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" \
+		"$CONFIG_DIR/base.config" "$frag" >"$tmp/merge.log" 2>&1
+	make -s -C "$tree" O="$tmp" ARCH=x86_64 olddefconfig >/dev/null
+	bad=
+	while IFS= read -r line; do
+		sym=${line%%=*} val=${line#*=}
+		if [ "$val" = n ]; then
+			grep -qx "$sym=[ym]" "$tmp/.config" && bad+=" $sym"
+		else
+			grep -qx "$line" "$tmp/.config" || bad+=" $sym"
+		fi
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
+	cmp -s "$tmp/.config" "$out/.config" || cp "$tmp/.config" "$out/.config"
+	rm -rf "$tmp"
+	if [ -n "$bad" ]; then
+		fail=$((fail + 1)); echo "configs: FAIL $name: did not stick:$bad"
+		continue
+	fi
+	start=$(date +%s)
+	if make -s -C "$tree" O="$out" ARCH=x86_64 -j"$JOBS" bzImage modules >"$log" 2>&1; then
+		pass=$((pass + 1))
+		echo "configs: ok   $name ($(( $(date +%s) - start )) s)"
+	else
+		fail=$((fail + 1)); echo "configs: FAIL $name (see $log)"
+		grep -E 'error|ERROR' "$log" | head -5 | sed 's/^/    /'
+	fi
+done
+echo "configs: $pass passed, $fail failed"
+[ $fail = 0 ]
