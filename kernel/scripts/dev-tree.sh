@@ -10,7 +10,7 @@ dir=${1:-$CACHE/dev}
 [ -e "$dir" ] && die "$dir exists; remove it or name another directory"
 git -C "$(tree_dir)" worktree add -q --detach "$dir" base
 cd "$dir"
-git checkout -q -b iopf
+git checkout -q -B iopf
 mapfile -t patches < <(series_patches)
 [ ${#patches[@]} -eq 0 ] || git am -q "${patches[@]}"
 log "dev tree at $dir (branch iopf, $(git rev-list --count base..HEAD) patches on base)"

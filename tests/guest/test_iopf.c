@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -63,6 +64,8 @@ KTEST(iopf_extension, "VFIO_TYPE1_IOPF is advertised before and after SET_IOMMU"
 	close(c);
 	setup(&f, 0);
 	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "with an edu group");
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF_POLICY), 1,
+		  "policies supported");
 	ASSERT_OK(iopf_stats(f.c, &st), "stats capability present");
 	ASSERT_EQ(st.hist_buckets, VFIO_IOPF_HIST_BUCKETS, "hist buckets");
 	ASSERT_EQ(st.faults + st.pages_mapped, 0, "fresh container has no faults");
@@ -538,5 +541,32 @@ KTEST(iopf_readonly_untouched, "read faults on untouched read-only memory: locke
 	munmap(file, 8 * PAGE);
 	close(fd);
 	munmap(anon, 8 * PAGE);
+	teardown(&f);
+}
+
+KTEST(iopf_inject_needs_sys_admin, "the test-only injection needs CAP_SYS_ADMIN")
+{
+	struct fixture f;
+	iopf_stats_t st;
+	uint8_t *buf;
+	int status;
+	pid_t pid;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(4 * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	pid = fork();
+	if (pid == 0) {
+		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
+		ASSERT_EQ(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), -EPERM,
+			  "inject without CAP_SYS_ADMIN");
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid");
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child refused");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.faults + st.pages_mapped, 0, "nothing injected");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "root injects");
 	teardown(&f);
 }

@@ -227,8 +227,8 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	pid_t pid;
 
 	unload_all();
-	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("budget") " && "
-		      "echo window > /sys/kernel/vfio_iopf/allowed"), 0, "setup");
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("budget")
+		      " -p window=2 && echo window > /sys/kernel/vfio_iopf/allowed"), 0, "setup");
 	ctr_open(&t, 0, 16);
 	effective(t.c, name, &src, &cgid);
 	ASSERT_NE(cgid, 0, "owner's cgroup id");
@@ -257,7 +257,7 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	effective(t.c, name, &src, NULL);
 	ASSERT_STREQ(name, "budget", "enforced binding wins");
 	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_CGROUP, "from the cgroup");
-	ASSERT_EQ(fault_at(&t, 3), 1, "faults go through budget");
+	ASSERT_EQ(fault_at(&t, 3), 2, "faults go through budget (a window of 2)");
 	pid = fork();
 	if (pid == 0) {
 		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");

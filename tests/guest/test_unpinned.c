@@ -347,3 +347,61 @@ KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalida
 	recorder__destroy(skel);
 	ASSERT_FALSE(registered("recorder"), "unregistered with the link");
 }
+
+KTEST(policy_identity_and_invalidate, "policies are told apart by registration; invalidate() goes to the bound one, run by run")
+{
+	struct recorder *a, *b;
+	struct bpf_link *la, *lb;
+	struct ctr t;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window")), 0, "load window");
+	a = recorder__open_and_load();
+	ASSERT_TRUE(a != NULL, "recorder A");
+	la = bpf_map__attach_struct_ops(a->maps.recorder_ops);
+	ASSERT_TRUE(la != NULL, "register A");
+	ctr_open(&t, 0, 16);
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind by name");
+	ASSERT_EQ(a->bss->binds, 1, "A bound");
+
+	/* Two pages apart, then one invalidation over both: two reports. */
+	ASSERT_EQ(fault_at(&t, 2), 1, "page 2");
+	ASSERT_EQ(fault_at(&t, 6), 2, "page 6");
+	ASSERT_OK(madvise(t.buf, 8 * PAGE, MADV_DONTNEED), "MADV_DONTNEED pages 0-7");
+	ASSERT_EQ(a->bss->invalidates, 2, "one invalidate() per run unmapped");
+	ASSERT_EQ(a->bss->inval_iova, IOVA + 6 * PAGE, "the last run's iova");
+	ASSERT_EQ(a->bss->inval_size, PAGE, "the last run's size");
+
+	/* Unregistered and registered again under its name: another policy. */
+	bpf_link__destroy(la);
+	b = recorder__open_and_load();
+	ASSERT_TRUE(b != NULL, "recorder B");
+	lb = bpf_map__attach_struct_ops(b->maps.recorder_ops);
+	ASSERT_TRUE(lb != NULL, "register B under the same name");
+	ASSERT_EQ(fault_at(&t, 9), 1, "a fault with B");
+	ASSERT_EQ(b->bss->binds, 1, "B bound before its first fault");
+	ASSERT_EQ(b->bss->faults, 1, "B decided");
+	ASSERT_EQ(a->bss->unbinds, 0, "A, gone, not called");
+
+	/*
+	 * The default changes under the container: B, which mapped page 9,
+	 * hears of its invalidation until the container's next fault rebinds.
+	 */
+	ASSERT_EQ(run(NULL, 0, "echo recorder > /sys/kernel/vfio_iopf/default"), 0, "default B");
+	ASSERT_OK(iopf_set_policy(t.c, ""), "drop the container binding");
+	ASSERT_EQ(b->bss->unbinds, 0, "still bound to B, now by default");
+	ASSERT_EQ(run(NULL, 0, "echo window > /sys/kernel/vfio_iopf/default"), 0, "default window");
+	ASSERT_OK(madvise(t.buf + 9 * PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED page 9");
+	ASSERT_EQ(b->bss->invalidates, 1, "the bound policy hears it");
+	ASSERT_EQ(b->bss->inval_iova, IOVA + 9 * PAGE, "page 9");
+	ASSERT_GE(fault_at(&t, 12), 1, "a fault with window");
+	ASSERT_EQ(b->bss->unbinds, 1, "B unbound at the rebinding fault");
+	ASSERT_EQ(b->bss->faults, 1, "B not asked");
+
+	ctr_close(&t);
+	ASSERT_EQ(b->bss->unbinds, 1, "B not unbound twice");
+	bpf_link__destroy(lb);
+	recorder__destroy(b);
+	recorder__destroy(a);
+	unload_all();
+}
