@@ -39,7 +39,9 @@ static const char help_fmt[] =
 "\n"
 "  load OBJ.bpf.o [-p NAME=VALUE]...  register the policies in OBJ, with tunables\n"
 "  unload NAME                        unregister policy NAME\n"
-"  attach NAME TARGET                 bind policy NAME to TARGET\n"
+"  attach NAME TARGET [--enforce]     bind policy NAME to TARGET; an enforced\n"
+"                                     cgroup or default binding overrides the\n"
+"                                     containers' own\n"
 "  detach TARGET                      drop TARGET's binding\n"
 "  list                               policies, bindings and containers\n"
 "  stats CONTAINER [--json] [--watch SEC] [--count N]\n"
@@ -232,6 +234,7 @@ struct target {
 	int fd;
 	unsigned int group;
 	const char *cgroup;
+	bool enforce;
 };
 
 static int parse_target(int argc, char **argv, int *i, struct target *t)
@@ -309,7 +312,7 @@ static int bind_target(const struct target *t, const char *name)
 
 	switch (t->kind) {
 	case T_DEFAULT:
-		snprintf(buf, sizeof(buf), "%s\n", name);
+		snprintf(buf, sizeof(buf), "%s%s\n", name, t->enforce ? " enforce" : "");
 		ret = sysfs_write("default", buf);
 		if (ret == -ENOENT)
 			return errorf(0, "no policy '%s' is registered", name);
@@ -320,7 +323,8 @@ static int bind_target(const struct target *t, const char *name)
 			return errorf(0, "%s is not a cgroup v2 directory", t->cgroup);
 		if (ret)
 			return errorf(-ret, "%s", t->cgroup);
-		snprintf(buf, sizeof(buf), "%" PRIu64 "%s%s\n", id, name[0] ? " " : "", name);
+		snprintf(buf, sizeof(buf), "%" PRIu64 "%s%s%s\n", id, name[0] ? " " : "", name,
+			 t->enforce ? " enforce" : "");
 		ret = sysfs_write("cgroups", buf);
 		if (ret == -ENOENT)
 			return errorf(0, "no policy '%s' is registered", name);
@@ -563,6 +567,12 @@ static int cmd_attach(int argc, char **argv, bool detach)
 		return errorf(0, "%s needs a target", detach ? "detach" : "attach");
 	if (parse_target(argc, argv, &i, &t))
 		return 1;
+	if (!detach && i + 1 < argc && !strcmp(argv[i + 1], "--enforce")) {
+		if (t.kind != T_CGROUP && t.kind != T_DEFAULT)
+			return errorf(0, "--enforce is for --cgroup and --default bindings");
+		t.enforce = true;
+		i++;
+	}
 	if (i + 1 != argc)
 		return errorf(0, "unexpected '%s'", argv[i + 1]);
 	return bind_target(&t, name);
@@ -577,7 +587,7 @@ static int cmd_list(void)
 	if (ret)
 		return errorf(-ret, IOPF_SYSFS);
 	sysfs_cat("default", "default:");
-	sysfs_cat("cgroups", "cgroups (cgroup id, policy):");
+	sysfs_cat("cgroups", "cgroups (cgroup id, policy[, enforce]):");
 	sysfs_cat("containers", "containers (id, pid, cgroup id, policy, from):");
 	sysfs_cat("max_pages", "max_pages:");
 	return 0;

@@ -276,8 +276,10 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 		 (unsigned long long)cgid);
 	ASSERT_EQ(run(NULL, 0, "%s", cmd), 0, "unbind the cgroup");
 	ASSERT_OK(iopf_set_policy(t.c, "window"), "root binds window");
-	ASSERT_EQ(run(NULL, 0, "echo 'budget enforce' > /sys/kernel/vfio_iopf/default"), 0,
-		  "enforced default");
+	ASSERT_NE(run(NULL, 0, "iopfctl attach budget --group %d --enforce", t.d.group_id), 0,
+		  "iopfctl: --enforce is not for containers");
+	ASSERT_EQ(run(NULL, 0, "iopfctl attach budget --default --enforce"), 0,
+		  "enforced default (iopfctl)");
 	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/default", "budget enforce\n"), "shown");
 	effective(t.c, name, &src, NULL);
 	ASSERT_STREQ(name, "budget", "enforced default wins");
