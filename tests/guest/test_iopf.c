@@ -5,6 +5,7 @@
  * and by the test-only injection ioctl; accounting, failures and teardown.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -568,5 +569,48 @@ KTEST(iopf_inject_needs_sys_admin, "the test-only injection needs CAP_SYS_ADMIN"
 	ASSERT_OK(iopf_stats(f.c, &st), "stats");
 	ASSERT_EQ(st.faults + st.pages_mapped, 0, "nothing injected");
 	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "root injects");
+	teardown(&f);
+}
+
+#define FAIL_ATTACH "/sys/module/vfio_iommu_type1/parameters/iopf_test_fail_attach"
+
+KTEST(iopf_attach_error_flushes_faults, "a group whose attach fails after a fault is freed only once that fault's work is done")
+{
+	char bdfs[MAX_EDU][32], val[8] = "";
+	struct vfio_dev d2;
+	iopf_stats_t st;
+	struct fixture f;
+	uint8_t *buf;
+	int fd;
+
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
+	setup(&f, 0);
+	buf = alloc_pages_fill(4 * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	/* IOPF on: a group attached now gets IOPF before its domain. */
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+
+	fd = open(FAIL_ATTACH, O_WRONLY);
+	ASSERT_OK(fd, "open " FAIL_ATTACH);
+	ASSERT_EQ(write(fd, "1", 1), 1, "arm the attach error");
+	close(fd);
+	/* The attach reports a fault through the new handle, then fails. */
+	ASSERT_EQ(vfio_dev_open(&d2, f.c, bdfs[1]), -EIO, "second group's attach fails");
+	vfio_dev_close(&d2);
+	fd = open(FAIL_ATTACH, O_RDONLY);
+	ASSERT_OK(fd, "open " FAIL_ATTACH);
+	ASSERT_EQ(read(fd, val, sizeof(val) - 1), 2, "read");
+	close(fd);
+	ASSERT_EQ(val[0], 'N', "the error fired once");
+
+	/* The fault was handled in the container (no mapping at IOVA 0)... */
+	ASSERT_GE(IOPF_WAIT(f.c, failed_nomap, 1), 1, "its fault was handled");
+	/* ...and the container goes on; KASAN would have caught a stale group. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 4, "container still faults");
+	/* The second group can still join once the error is spent. */
+	ASSERT_OK(vfio_dev_open(&d2, f.c, bdfs[1]), "second group attaches");
+	vfio_dev_close(&d2);
 	teardown(&f);
 }
