@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -612,5 +613,80 @@ KTEST(iopf_attach_error_flushes_faults, "a group whose attach fails after a faul
 	/* The second group can still join once the error is spent. */
 	ASSERT_OK(vfio_dev_open(&d2, f.c, bdfs[1]), "second group attaches");
 	vfio_dev_close(&d2);
+	teardown(&f);
+}
+
+KTEST(iopf_map_bounds, "an IOPF mapping too large for its bitmaps, or outside user memory, fails cleanly")
+{
+	struct fixture f;
+	iopf_stats_t st;
+
+	setup(&f, 0);
+	/*
+	 * 64 TiB of address space pins nothing, but its two bitmaps would be
+	 * 2 GiB each: -ENOMEM, with no allocation warning in the kernel log.
+	 */
+	ASSERT_EQ(vfio_map(f.c, (void *)(1ULL << 40), 1ULL << 40, 64ULL << 40, IOPF_RW),
+		  -ENOMEM, "64 TiB IOPF mapping");
+	/* Kernel addresses are not user memory. */
+	ASSERT_EQ(vfio_map(f.c, (void *)0xffff888000000000ULL, IOVA_A, 16 * PAGE, IOPF_RW),
+		  -EFAULT, "kernel vaddr");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.faults + st.pages_mapped, 0, "nothing happened");
+	teardown(&f);
+}
+
+struct map_loop {
+	int c;
+	void *buf;
+	volatile int stop;
+	int maps;
+};
+
+static void *map_unmap_loop(void *arg)
+{
+	struct map_loop *l = arg;
+
+	while (!l->stop) {
+		if (!vfio_map(l->c, l->buf, IOVA_A, 4 * PAGE, IOPF_RW)) {
+			l->maps++;
+			vfio_unmap(l->c, IOVA_A, 4 * PAGE);
+		}
+	}
+	return NULL;
+}
+
+KTEST(iopf_attach_detach_vs_map, "groups join and leave while another thread maps and unmaps IOPF (faults on, off)")
+{
+	char bdfs[MAX_EDU][32];
+	struct map_loop l = {};
+	struct vfio_dev d2;
+	struct fixture f;
+	pthread_t th;
+	int i, joins = 0;
+
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
+	setup(&f, 0);
+	l.c = f.c;
+	l.buf = alloc_pages_fill(4 * PAGE, 1);
+	ASSERT_TRUE(l.buf != NULL, "alloc");
+	ASSERT_OK(-pthread_create(&th, NULL, map_unmap_loop, &l), "thread");
+	for (i = 0; i < 40; i++) {
+		if (!vfio_dev_open(&d2, f.c, bdfs[1]))
+			joins++;
+		vfio_dev_close(&d2);
+	}
+	l.stop = 1;
+	pthread_join(th, NULL);
+	ktest_metric("joins", joins);
+	ktest_metric("maps", l.maps);
+	ASSERT_GT(joins, 0, "the group joined");
+	ASSERT_GT(l.maps, 0, "IOPF maps went on meanwhile");
+	/* Faults still work, and go off with the last IOPF mapping. */
+	ASSERT_OK(vfio_map(f.c, l.buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap");
+	ASSERT_EQ(iopf_inject(f.c, IOVA_A, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), -ENODEV,
+		  "IOPF off");
 	teardown(&f);
 }

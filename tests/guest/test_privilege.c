@@ -284,6 +284,12 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	effective(t.c, name, &src, NULL);
 	ASSERT_STREQ(name, "budget", "enforced default wins");
 	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_DEFAULT, "from the default");
+	/* Enforced but unregistered: the built-in default, not the owner's. */
+	ASSERT_EQ(run(NULL, 0, "iopfctl unload budget"), 0, "unload budget");
+	effective(t.c, name, &src, NULL);
+	ASSERT_STREQ(name, "", "enforced binding without its policy: built-in");
+	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_BUILTIN, "from nowhere else");
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("budget") " -p window=2"), 0, "load budget");
 	ASSERT_EQ(run(NULL, 0, "echo budget > /sys/kernel/vfio_iopf/default"), 0, "plain default");
 	effective(t.c, name, &src, NULL);
 	ASSERT_STREQ(name, "window", "container binding wins again");
