@@ -25,44 +25,36 @@ KTEST(bpf_toolchain_smoke, "skeleton loads, runs, and sees VFIO types in kernel 
 	smoke__destroy(skel);
 }
 
-/* Load @obj with the verifier's log in @log; returns the load's result. */
-static int load_with_log(struct bpf_object *obj, char *log, size_t len)
+/* Loading @obj must fail, and the verifier's log must say @why. */
+static void expect_refused(struct bpf_object *obj, const char *why)
 {
+	static char log[65536];
 	struct bpf_program *prog;
+	int ret;
 
 	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_log_buf(prog, log, len);
-	return bpf_object__load(obj);
+		bpf_program__set_log_buf(prog, log, sizeof(log));
+	ret = bpf_object__load(obj);
+	ktest_diag("load: %d, log tail: %s", ret,
+		   strlen(log) > 200 ? log + strlen(log) - 200 : log);
+	ASSERT_NE(ret, 0, "load fails");
+	ASSERT_TRUE(strstr(log, why) != NULL, why);
 }
 
 KTEST(bpf_sleepable_refused, "a sleepable vfio_iopf_ops program is refused at load")
 {
-	static char log[65536];
 	struct sleepable_policy *skel = sleepable_policy__open();
-	int ret;
 
 	ASSERT_TRUE(skel != NULL, "open");
-	ret = load_with_log(skel->obj, log, sizeof(log));
-	ktest_diag("load: %d, log tail: %s", ret,
-		   strlen(log) > 200 ? log + strlen(log) - 200 : log);
-	ASSERT_NE(ret, 0, "load fails");
-	ASSERT_TRUE(strstr(log, "attach to unsupported member fault of struct vfio_iopf_ops"),
-		    "refused by the vfio_iopf_ops member check");
+	expect_refused(skel->obj, "attach to unsupported member fault of struct vfio_iopf_ops");
 	sleepable_policy__destroy(skel);
 }
 
 KTEST(bpf_kfunc_only_for_policies, "another struct_ops type may not call the vfio_iopf kfunc")
 {
-	static char log[65536];
 	struct foreign_kfunc *skel = foreign_kfunc__open();
-	int ret;
 
 	ASSERT_TRUE(skel != NULL, "open");
-	ret = load_with_log(skel->obj, log, sizeof(log));
-	ktest_diag("load: %d, log tail: %s", ret,
-		   strlen(log) > 200 ? log + strlen(log) - 200 : log);
-	ASSERT_NE(ret, 0, "load fails");
-	ASSERT_TRUE(strstr(log, "calling kernel function bpf_vfio_iopf_page_mapped is not allowed"),
-		    "refused as not allowed for this program");
+	expect_refused(skel->obj, "calling kernel function bpf_vfio_iopf_page_mapped is not allowed");
 	foreign_kfunc__destroy(skel);
 }

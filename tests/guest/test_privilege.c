@@ -18,6 +18,27 @@
 #include "ktest.h"
 #include "policy_util.h"
 
+/*
+ * Bind @name to container @c as its owner without CAP_SYS_ADMIN would (in a
+ * child that dropped it): 0 or -errno.
+ */
+static int owner_set_policy(int c, const char *name)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (drop_cap(CAP_SYS_ADMIN))
+			_exit(255);
+		_exit(-iopf_set_policy(c, name));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 KTEST(priv_unprivileged_user, "uid 65534 can neither register policies nor change bindings")
 {
 	char out[4096];
@@ -81,8 +102,6 @@ KTEST(priv_unprivileged_user, "uid 65534 can neither register policies nor chang
 KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed policies")
 {
 	struct ctr t;
-	int status;
-	pid_t pid;
 
 	unload_all();
 	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("sequential") " && "
@@ -90,26 +109,12 @@ KTEST(priv_allowed_list, "without CAP_SYS_ADMIN an owner binds only allowed poli
 	ASSERT_TRUE(file_has("/sys/kernel/vfio_iopf/allowed", "window\n"), "allowed list");
 	ASSERT_NE(run(NULL, 0, "echo 'bad/name' > /sys/kernel/vfio_iopf/allowed"), 0, "bad list refused");
 	ctr_open(&t, 0, 16);
-	pid = fork();
-	if (pid == 0) {
-		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_OK(iopf_set_policy(t.c, "window"), "allowed: window");
-		ASSERT_EQ(iopf_set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
-		ASSERT_OK(iopf_set_policy(t.c, ""), "dropping the binding is always allowed");
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner without CAP_SYS_ADMIN");
+	ASSERT_OK(owner_set_policy(t.c, "window"), "allowed: window");
+	ASSERT_EQ(owner_set_policy(t.c, "sequential"), -EPERM, "not allowed: sequential");
+	ASSERT_OK(owner_set_policy(t.c, ""), "dropping the binding is always allowed");
 	ASSERT_OK(iopf_set_policy(t.c, "sequential"), "root binds anything");
 	ASSERT_EQ(run(NULL, 0, "echo 'window sequential' > /sys/kernel/vfio_iopf/allowed"), 0, "widen");
-	pid = fork();
-	if (pid == 0) {
-		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_OK(iopf_set_policy(t.c, "sequential"), "now allowed");
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "widened list");
+	ASSERT_OK(owner_set_policy(t.c, "sequential"), "now allowed");
 	ctr_close(&t);
 	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/allowed");
 	unload_all();
@@ -223,8 +228,6 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	uint64_t cgid;
 	uint32_t src;
 	struct ctr t;
-	int status;
-	pid_t pid;
 
 	unload_all();
 	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " && iopfctl load " OBJ("budget")
@@ -234,14 +237,7 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	ASSERT_NE(cgid, 0, "owner's cgroup id");
 
 	/* Not enforced: the owner's own choice wins, as before. */
-	pid = fork();
-	if (pid == 0) {
-		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_OK(iopf_set_policy(t.c, "window"), "owner binds window");
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner");
+	ASSERT_OK(owner_set_policy(t.c, "window"), "owner binds window");
 	snprintf(cmd, sizeof(cmd), "echo '%llu budget' > /sys/kernel/vfio_iopf/cgroups",
 		 (unsigned long long)cgid);
 	ASSERT_EQ(run(NULL, 0, "%s", cmd), 0, "admin binds budget to the cgroup");
@@ -258,15 +254,8 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	ASSERT_STREQ(name, "budget", "enforced binding wins");
 	ASSERT_EQ(src, VFIO_IOPF_POLICY_SRC_CGROUP, "from the cgroup");
 	ASSERT_EQ(fault_at(&t, 3), 2, "faults go through budget (a window of 2)");
-	pid = fork();
-	if (pid == 0) {
-		ASSERT_OK(drop_cap(CAP_SYS_ADMIN), "drop CAP_SYS_ADMIN");
-		ASSERT_EQ(iopf_set_policy(t.c, "window"), -EPERM, "owner cannot escape");
-		ASSERT_OK(iopf_set_policy(t.c, ""), "dropping its binding is allowed");
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "owner under enforcement");
+	ASSERT_EQ(owner_set_policy(t.c, "window"), -EPERM, "owner cannot escape");
+	ASSERT_OK(owner_set_policy(t.c, ""), "dropping its binding is allowed");
 
 	/* An enforced default, likewise; a bad keyword is refused. */
 	snprintf(cmd, sizeof(cmd), "echo '%llu budget force' > /sys/kernel/vfio_iopf/cgroups",
