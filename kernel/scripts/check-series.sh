@@ -3,12 +3,14 @@
 #   - scripts/checkpatch.pl --strict on every patch (must be clean);
 #   - with --build, every prefix of the series builds (bzImage), each one
 #     incrementally after the previous, in a worktree and output directory
-#     of its own under the cache (the first build is a full one).
+#     of its own under the cache (the first build is a full one);
+#     --build --from N starts with the prefix that ends at patch N.
 # Prints one line per check and "series: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-build=0
+build=0 from=1
 [ "${1:-}" = --build ] && build=1
+[ "${2:-}" = --from ] && from=${3:?--from needs a patch number}
 "$TOP/kernel/scripts/prepare-tree.sh" >/dev/null 2>&1 || die "prepare-tree failed"
 tree=$(tree_dir)
 pass=0 fail=0
@@ -37,6 +39,7 @@ if [ $build = 1 ]; then
 	for p in "${patches[@]}"; do
 		i=$((i + 1))
 		git -C "$wt" apply "$p" || { fail=$((fail + 1)); echo "series: FAIL apply ${p##*/}"; break; }
+		[ "$i" -lt "$from" ] && continue
 		if make -s -C "$wt" O="$kout" ARCH=x86_64 olddefconfig >/dev/null &&
 		   make -s -C "$wt" O="$kout" ARCH=x86_64 -j"$(nproc)" bzImage >"$kout/log.$i" 2>&1; then
 			pass=$((pass + 1)); echo "series: ok   builds with patches 1-$i"
