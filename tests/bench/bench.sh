@@ -55,20 +55,5 @@ for t in $tables; do
 	cat "results/$t.md"
 done
 
-# The README shows the latest targets and policy table.
-if [ -f results/targets.md ] && grep -q '<!-- bench:begin -->' README.md; then
-	{
-		echo '<!-- bench:begin -->'
-		echo "Latest \`make bench\` ($(date -u +%Y-%m-%d), QEMU TCG guest; ratios measured side by side):"
-		echo
-		cat results/targets.md
-		echo
-		cat results/policy_injection.md
-		echo '<!-- bench:end -->'
-	} > build/bench/readme-section.md
-	awk 'BEGIN { while ((getline l < "build/bench/readme-section.md") > 0) sec = sec l "\n" }
-		/<!-- bench:begin -->/ { printf "%s", sec; skip = 1; next }
-		/<!-- bench:end -->/ { skip = 0; next }
-		!skip' README.md > build/bench/README.md && cp build/bench/README.md README.md
-	echo "bench: README.md updated"
-fi
+# The README shows the targets and the plots, and links the tables.
+tests/bench/readme-section.sh "$(date -u +%Y-%m-%d)"

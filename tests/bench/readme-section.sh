@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Rewrite the README's bench section from results/: the targets table and
+# the plots inline, the long per-policy tables linked, not pasted.
+# Usage: tests/bench/readme-section.sh [DATE]   (default: results/targets.csv's date)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ -f results/targets.md ] && grep -q '<!-- bench:begin -->' README.md || exit 0
+when=${1:-$(date -u -r results/targets.csv +%Y-%m-%d)}
+mkdir -p build/bench
+{
+	echo '<!-- bench:begin -->'
+	echo "Latest \`make bench\` ($when, QEMU TCG guest; ratios measured side by side):"
+	echo
+	cat results/targets.md
+	echo
+	for t in policy_injection inject_vs_eager bpf_vs_builtin policy_edu; do
+		[ -f "results/$t.png" ] && echo "![$t](results/$t.png)"
+	done
+	echo
+	echo "Tables: [every workload x policy](results/policy_injection.md) (faults, pages"
+	echo "touched, mapped, pinned, wasted, time per fault and per page),"
+	echo "[fault-driven vs eager MAP_DMA](results/inject_vs_eager.md),"
+	echo "[BPF vs built-in](results/bpf_vs_builtin.md), [edu retries](results/policy_edu.md),"
+	echo "[memory](results/memory.md); each also as CSV beside it."
+	echo '<!-- bench:end -->'
+} > build/bench/readme-section.md
+awk 'BEGIN { while ((getline l < "build/bench/readme-section.md") > 0) sec = sec l "\n" }
+	/<!-- bench:begin -->/ { printf "%s", sec; skip = 1; next }
+	/<!-- bench:end -->/ { skip = 0; next }
+	!skip' README.md > build/bench/README.md && cp build/bench/README.md README.md
+echo "bench: README.md updated"
