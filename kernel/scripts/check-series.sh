@@ -31,7 +31,14 @@ if [ $build = 1 ]; then
 	kout=$CACHE/series-check-build
 	[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" base
 	mkdir -p "$kout"
-	cp "$(kout_dir)/.config" "$kout/.config"
+	# The test platform's configuration: tinyconfig + base + test fragments.
+	make -s -C "$tree" O="$kout" ARCH=x86_64 tinyconfig >/dev/null
+	mapfile -t frags < <(config_fragments)
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$kout" "$kout/.config" \
+		"${frags[@]}" >/dev/null 2>&1 || die "merging config fragments failed"
+	# Each prefix starts from it: olddefconfig at a prefix that does not
+	# know a symbol yet must not drop it for the prefixes that do.
+	cp "$kout/.config" "$kout/config.want"
 	# Files a previous run's patches added are untracked (and ignored).
 	git -C "$wt" checkout -q -f --detach base
 	git -C "$wt" clean -fdxq
@@ -40,6 +47,7 @@ if [ $build = 1 ]; then
 		i=$((i + 1))
 		git -C "$wt" apply "$p" || { fail=$((fail + 1)); echo "series: FAIL apply ${p##*/}"; break; }
 		[ "$i" -lt "$from" ] && continue
+		cp "$kout/config.want" "$kout/.config"
 		if make -s -C "$wt" O="$kout" ARCH=x86_64 olddefconfig >/dev/null &&
 		   make -s -C "$wt" O="$kout" ARCH=x86_64 -j"$(nproc)" bzImage >"$kout/log.$i" 2>&1; then
 			pass=$((pass + 1)); echo "series: ok   builds with patches 1-$i"
