@@ -5,6 +5,7 @@
  * and by the test-only injection ioctl; accounting, failures and teardown.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -689,5 +690,60 @@ KTEST(iopf_attach_detach_vs_map, "groups join and leave while another thread map
 	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap");
 	ASSERT_EQ(iopf_inject(f.c, IOVA_A, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), -ENODEV,
 		  "IOPF off");
+	teardown(&f);
+}
+
+/* The sum of a virtio-iommu counter over every virtio-iommu; -1 if none. */
+static long long viommu_counter(const char *name)
+{
+	char path[512], buf[32];
+	long long sum = -1;
+	struct dirent *de;
+	DIR *d = opendir("/sys/class/iommu");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/sys/class/iommu/%s/virtio-iommu/%s",
+			 de->d_name, name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		sum = (sum < 0 ? 0 : sum) + strtoll(buf, NULL, 10);
+	}
+	closedir(d);
+	return sum;
+}
+
+KTEST(iopf_virtio_counters, "virtio-iommu tells how many fault events it coalesced and dropped")
+{
+	long long coalesced0, dropped0;
+	struct fixture f;
+	uint8_t *buf;
+
+	setup(&f, 0);
+	coalesced0 = viommu_counter("iopf_faults_coalesced");
+	dropped0 = viommu_counter("iopf_faults_dropped");
+	ASSERT_GE(coalesced0, 0, "iopf_faults_coalesced exported");
+	ASSERT_GE(dropped0, 0, "iopf_faults_dropped exported");
+	buf = alloc_pages_fill(4 * PAGE, 0);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	/* QEMU reports each small access of the DMA: one page, many events. */
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + PAGE, 0, EDU_DMA_MAX, true), "dma faults");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "fault resolved");
+	ktest_metric("coalesced", viommu_counter("iopf_faults_coalesced") - coalesced0);
+	ktest_metric("dropped", viommu_counter("iopf_faults_dropped") - dropped0);
+	ASSERT_GT(viommu_counter("iopf_faults_coalesced"), coalesced0,
+		  "the page's other events were coalesced");
+	ASSERT_GE(viommu_counter("iopf_faults_dropped"), dropped0, "dropped never goes back");
 	teardown(&f);
 }
