@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -746,4 +747,65 @@ KTEST(iopf_virtio_counters, "virtio-iommu tells how many fault events it coalesc
 		  "the page's other events were coalesced");
 	ASSERT_GE(viommu_counter("iopf_faults_dropped"), dropped0, "dropped never goes back");
 	teardown(&f);
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 10) : -EIO;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+#define CHARGE_CG "/sys/fs/cgroup/iopf_charge"
+
+KTEST(iopf_memcg_charge, "IOMMU mappings made at fault time are charged to the owner's memory cgroup")
+{
+	const uint32_t n = 8192;
+	long long before, after;
+	char pid[16];
+	struct fixture f;
+	uint8_t *buf;
+	uint32_t i;
+
+	ASSERT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"), "memory controller");
+	ASSERT_OK(mkdir(CHARGE_CG, 0755) && errno != EEXIST ? -errno : 0, "mkdir cgroup");
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_OK(write_str(CHARGE_CG "/cgroup.procs", pid), "join the cgroup");
+	setup(&f, 0);
+	buf = alloc_pages_fill(n * PAGE, 0);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	for (i = 0; i < n; i++)
+		buf[i * PAGE] = i;
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, n * PAGE, IOPF_RW), "IOPF map");
+
+	before = read_ll(CHARGE_CG "/memory.current");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, n, VFIO_IOPF_TEST_PERM_READ), "fault every page");
+	after = read_ll(CHARGE_CG "/memory.current");
+	ktest_metric("charged_kb", (after - before) / 1024);
+	/* One IOMMU mapping per page, each a record of the IOMMU driver's. */
+	ASSERT_GE(after - before, 256 * 1024, "fault-time mappings charged to the owner");
+
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, n * PAGE), "unmap");
+	ASSERT_LT(read_ll(CHARGE_CG "/memory.current"), after, "uncharged with the mappings");
+	teardown(&f);
+	ASSERT_OK(write_str("/sys/fs/cgroup/cgroup.procs", pid), "back to the root cgroup");
+	rmdir(CHARGE_CG);
 }
