@@ -33,25 +33,10 @@ mkdir -p "$kout"
 # an unchanged config costs nothing in kbuild.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-make -s -C "$tree" O="$tmp" ARCH=x86_64 tinyconfig >/dev/null
 mapfile -t frags < <(config_fragments)
-"$tree/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" \
-	"${frags[@]}" >"$tmp/merge.log" 2>&1 || {
-	cat "$tmp/merge.log" >&2; die "merging config fragments failed"; }
-make -s -C "$tree" O="$tmp" ARCH=x86_64 olddefconfig >/dev/null
 # Every symbol a fragment sets must survive olddefconfig.
-cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' | while IFS= read -r line; do
-	sym=${line%%=*}
-	val=${line#*=}
-	if [ "$val" = n ]; then
-		if grep -qx "$sym=y" "$tmp/.config"; then
-			die "config: $sym should be off"
-		fi
-	else
-		grep -qx "$line" "$tmp/.config" ||
-			die "config: $line did not stick (got: $(grep "^$sym=" "$tmp/.config" || echo unset))"
-	fi
-done
+bad=$(make_config "$tmp" "${frags[@]}") || die "making the config failed"
+[ -z "$bad" ] || die "config: $bad"
 if ! cmp -s "$tmp/.config" "$kout/.config"; then
 	log "config changed"
 	cp "$tmp/.config" "$kout/.config"

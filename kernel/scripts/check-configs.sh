@@ -26,23 +26,12 @@ for name in "${names[@]}"; do
 	mkdir -p "$out"
 	log=$out/build.log
 	tmp=$(mktemp -d)
-	make -s -C "$tree" O="$tmp" ARCH=x86_64 tinyconfig >/dev/null
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" \
-		"$CONFIG_DIR/base.config" "$frag" >"$tmp/merge.log" 2>&1
-	make -s -C "$tree" O="$tmp" ARCH=x86_64 olddefconfig >/dev/null
-	bad=
-	while IFS= read -r line; do
-		sym=${line%%=*} val=${line#*=}
-		if [ "$val" = n ]; then
-			grep -qx "$sym=[ym]" "$tmp/.config" && bad+=" $sym"
-		else
-			grep -qx "$line" "$tmp/.config" || bad+=" $sym"
-		fi
-	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
+	bad=$(make_config "$tmp" "$CONFIG_DIR/base.config" "$frag") ||
+		bad="making the config failed"
 	cmp -s "$tmp/.config" "$out/.config" || cp "$tmp/.config" "$out/.config"
 	rm -rf "$tmp"
 	if [ -n "$bad" ]; then
-		fail=$((fail + 1)); echo "configs: FAIL $name: did not stick:$bad"
+		fail=$((fail + 1)); echo "configs: FAIL $name: $bad"
 		continue
 	fi
 	start=$(date +%s)

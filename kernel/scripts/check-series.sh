@@ -32,10 +32,9 @@ if [ $build = 1 ]; then
 	[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" base
 	mkdir -p "$kout"
 	# The test platform's configuration: tinyconfig + base + test fragments.
-	make -s -C "$tree" O="$kout" ARCH=x86_64 tinyconfig >/dev/null
 	mapfile -t frags < <(config_fragments)
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$kout" "$kout/.config" \
-		"${frags[@]}" >/dev/null 2>&1 || die "merging config fragments failed"
+	bad=$(make_config "$kout" "${frags[@]}") || die "making the config failed"
+	[ -z "$bad" ] || die "config: $bad"
 	# Each prefix starts from it: olddefconfig at a prefix that does not
 	# know a symbol yet must not drop it for the prefixes that do.
 	cp "$kout/.config" "$kout/config.want"

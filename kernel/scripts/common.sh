@@ -59,3 +59,24 @@ config_hash() {
 		echo "${f##*/}"; cat "$f"
 	done | sha256sum | cut -c1-16
 }
+
+# Make OUT/.config: tinyconfig, the fragments merged, olddefconfig. Prints
+# what of the fragments did not survive, one setting per line; fails only
+# if a step fails.
+make_config() {
+	local out=$1 tree
+	shift
+	tree=$(tree_dir)
+	make -s -C "$tree" O="$out" ARCH=x86_64 tinyconfig >/dev/null || return 1
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$@" \
+		>"$out/merge.log" 2>&1 || { cat "$out/merge.log" >&2; return 1; }
+	make -s -C "$tree" O="$out" ARCH=x86_64 olddefconfig >/dev/null || return 1
+	cat "$@" | grep -E '^CONFIG_[A-Z0-9_]+=' | while IFS= read -r line; do
+		local sym=${line%%=*} val=${line#*=}
+		if [ "$val" = n ]; then
+			if grep -qx "$sym=[ym]" "$out/.config"; then echo "$sym should be off"; fi
+		elif ! grep -qx "$line" "$out/.config"; then
+			echo "$line did not stick (got: $(grep "^$sym=" "$out/.config" || echo unset))"
+		fi
+	done
+}
