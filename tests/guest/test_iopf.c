@@ -584,7 +584,6 @@ KTEST(iopf_attach_error_flushes_faults, "a group whose attach fails after a faul
 	iopf_stats_t st;
 	struct fixture f;
 	uint8_t *buf;
-	int fd;
 
 	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
 	setup(&f, 0);
@@ -593,17 +592,11 @@ KTEST(iopf_attach_error_flushes_faults, "a group whose attach fails after a faul
 	/* IOPF on: a group attached now gets IOPF before its domain. */
 	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
 
-	fd = open(FAIL_ATTACH, O_WRONLY);
-	ASSERT_OK(fd, "open " FAIL_ATTACH);
-	ASSERT_EQ(write(fd, "1", 1), 1, "arm the attach error");
-	close(fd);
+	ASSERT_OK(write_str(FAIL_ATTACH, "1"), "arm the attach error");
 	/* The attach reports a fault through the new handle, then fails. */
 	ASSERT_EQ(vfio_dev_open(&d2, f.c, bdfs[1]), -EIO, "second group's attach fails");
 	vfio_dev_close(&d2);
-	fd = open(FAIL_ATTACH, O_RDONLY);
-	ASSERT_OK(fd, "open " FAIL_ATTACH);
-	ASSERT_EQ(read(fd, val, sizeof(val) - 1), 2, "read");
-	close(fd);
+	ASSERT_EQ(read_str(FAIL_ATTACH, val, sizeof(val)), 2, "read " FAIL_ATTACH);
 	ASSERT_EQ(val[0], 'N', "the error fired once");
 
 	/* The fault was handled in the container (no mapping at IOVA 0)... */
@@ -697,28 +690,19 @@ KTEST(iopf_attach_detach_vs_map, "groups join and leave while another thread map
 /* The sum of a virtio-iommu counter over every virtio-iommu; -1 if none. */
 static long long viommu_counter(const char *name)
 {
-	char path[512], buf[32];
-	long long sum = -1;
+	long long sum = -1, v;
 	struct dirent *de;
+	char path[512];
 	DIR *d = opendir("/sys/class/iommu");
 
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		int fd;
-		ssize_t n;
-
 		snprintf(path, sizeof(path), "/sys/class/iommu/%s/virtio-iommu/%s",
 			 de->d_name, name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		sum = (sum < 0 ? 0 : sum) + strtoll(buf, NULL, 10);
+		v = read_ll(path);
+		if (v >= 0)
+			sum = (sum < 0 ? 0 : sum) + v;
 	}
 	closedir(d);
 	return sum;
@@ -747,31 +731,6 @@ KTEST(iopf_virtio_counters, "virtio-iommu tells how many fault events it coalesc
 		  "the page's other events were coalesced");
 	ASSERT_GE(viommu_counter("iopf_faults_dropped"), dropped0, "dropped never goes back");
 	teardown(&f);
-}
-
-static long long read_ll(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtoll(buf, NULL, 10) : -EIO;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
 }
 
 #define CHARGE_CG "/sys/fs/cgroup/iopf_charge"

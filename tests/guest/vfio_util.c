@@ -313,3 +313,38 @@ int drop_cap(int cap)
 	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+long long read_ll(const char *path)
+{
+	char buf[32];
+	int n = read_str(path, buf, sizeof(buf));
+
+	return n > 0 ? strtoll(buf, NULL, 10) : n < 0 ? n : -EIO;
+}

@@ -76,6 +76,13 @@ int edu_dma_wait(struct vfio_dev *d);
 /* Drop capability @cap (CAP_*) from the effective and permitted sets. */
 int drop_cap(int cap);
 
+/* Write @s to a file; 0 or -errno. */
+int write_str(const char *path, const char *s);
+/* Read a file into @buf (NUL-terminated); the bytes read, or -errno. */
+int read_str(const char *path, char *buf, size_t len);
+/* A file's decimal value, or -errno. */
+long long read_ll(const char *path);
+
 /* The value of a field in /proc/self/status ("VmLck:"), in kB; -1 if absent. */
 long proc_status_kb(const char *field);
 
