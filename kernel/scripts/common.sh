@@ -61,8 +61,9 @@ config_hash() {
 }
 
 # Make OUT/.config: tinyconfig, the fragments merged, olddefconfig. Prints
-# what of the fragments did not survive, one setting per line; fails only
-# if a step fails.
+# what of the fragments did not survive, one setting per line (a later
+# fragment's setting of a symbol replaces an earlier one's, as in the
+# merge); fails only if a step fails.
 make_config() {
 	local out=$1 tree
 	shift
@@ -71,12 +72,17 @@ make_config() {
 	"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$@" \
 		>"$out/merge.log" 2>&1 || { cat "$out/merge.log" >&2; return 1; }
 	make -s -C "$tree" O="$out" ARCH=x86_64 olddefconfig >/dev/null || return 1
-	cat "$@" | grep -E '^CONFIG_[A-Z0-9_]+=' | while IFS= read -r line; do
-		local sym=${line%%=*} val=${line#*=}
-		if [ "$val" = n ]; then
-			if grep -qx "$sym=[ym]" "$out/.config"; then echo "$sym should be off"; fi
-		elif ! grep -qx "$line" "$out/.config"; then
-			echo "$line did not stick (got: $(grep "^$sym=" "$out/.config" || echo unset))"
-		fi
-	done
+	cat "$@" | grep -E '^CONFIG_[A-Z0-9_]+=' |
+		awk -F= '!($1 in v) { k[n++] = $1 } { v[$1] = $0 }
+			 END { for (i = 0; i < n; i++) print v[k[i]] }' |
+		while IFS= read -r line; do
+			local sym=${line%%=*} val=${line#*=}
+			if [ "$val" = n ]; then
+				if grep -qx "$sym=[ym]" "$out/.config"; then
+					echo "$sym should be off"
+				fi
+			elif ! grep -qx "$line" "$out/.config"; then
+				echo "$line did not stick (got: $(grep "^$sym=" "$out/.config" || echo unset))"
+			fi
+		done
 }
