@@ -102,10 +102,11 @@ int encode_value(uint64_t value, size_t size, void *out)
 #define F(x) { #x, offsetof(iopf_stats_t, x) }
 const struct stat_field stat_fields[] = {
 	F(container_id), F(faults), F(resolved), F(failed), F(failed_nomap),
-	F(failed_perm), F(failed_limit), F(failed_other), F(failed_policy),
+	F(failed_perm), F(failed_limit), F(failed_policy), F(failed_other),
 	F(pages_mapped), F(pages_pinned), F(pages_mapped_total),
-	F(pages_prefaulted), F(policy_invalid), F(policy_clamped), F(time_ns),
-	F(time_ns_max),
+	F(pages_prefaulted), F(pages_invalidated), F(policy_invalid),
+	F(policy_clamped), F(time_ns), F(time_ns_max), F(failed_nomem),
+	F(unmap_failed),
 };
 #undef F
 const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);
@@ -121,7 +122,7 @@ static uint64_t field(const iopf_stats_t *st, size_t off)
 int stats_json(const iopf_stats_t *st, char *buf, size_t len)
 {
 	size_t i, used = 0;
-	int n, last = VFIO_IOPF_HIST_BUCKETS - 1;
+	int n;
 
 	n = snprintf(buf, len, "{");
 	for (i = 0; i < nr_stat_fields && n >= 0 && (size_t)n < len - used; i++) {
@@ -129,17 +130,10 @@ int stats_json(const iopf_stats_t *st, char *buf, size_t len)
 		n = snprintf(buf + used, len - used, "%s\"%s\":%" PRIu64, i ? "," : "",
 			     stat_fields[i].name, field(st, stat_fields[i].offset));
 	}
-	while (last > 0 && !st->hist[last])
-		last--;
-	for (i = 0; i <= (size_t)last && n >= 0 && (size_t)n < len - used; i++) {
-		used += n;
-		n = snprintf(buf + used, len - used, "%s%" PRIu64,
-			     i ? "," : ",\"hist_log2_ns\":[", (uint64_t)st->hist[i]);
-	}
 	if (n < 0 || (size_t)n >= len - used)
 		return -ENOSPC;
 	used += n;
-	n = snprintf(buf + used, len - used, "]}");
+	n = snprintf(buf + used, len - used, "}");
 	if (n < 0 || (size_t)n >= len - used)
 		return -ENOSPC;
 	return used + n;

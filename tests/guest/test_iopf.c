@@ -71,7 +71,11 @@ KTEST(iopf_extension, "VFIO_TYPE1_IOPF is advertised before and after SET_IOMMU"
 	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF_POLICY), 1,
 		  "policies supported");
 	ASSERT_OK(iopf_stats(f.c, &st), "stats capability present");
-	ASSERT_EQ(st.hist_buckets, VFIO_IOPF_HIST_BUCKETS, "hist buckets");
+	ASSERT_EQ(st.header.version, 1, "capability version 1");
+	ASSERT_EQ(st.flags, 0, "no flags defined");
+	ASSERT_EQ(st.reserved, 0, "reserved is 0");
+	for (size_t i = 0; i < sizeof(st.reserved2) / sizeof(st.reserved2[0]); i++)
+		ASSERT_EQ(st.reserved2[i], 0, "reserved2 is 0");
 	ASSERT_EQ(st.faults + st.pages_mapped, 0, "fresh container has no faults");
 	teardown(&f);
 }

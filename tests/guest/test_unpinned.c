@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -308,6 +309,232 @@ KTEST_T(unpinned_reclaim, "memory pressure: unpinned pages are reclaimed to zram
 	ASSERT_EQ(stage[1], i >> 8, "data survived swap-out (byte 1)");
 	ctr_close(&t);
 	run(NULL, 0, "echo %d > /sys/fs/cgroup/cgroup.procs", getpid());
+	unload_all();
+}
+
+#define FAILSLAB "/sys/kernel/debug/failslab/"
+#define FAILSLAB_TIMES 100000
+
+/*
+ * Fail every atomic slab allocation made with virtio-iommu's code on the
+ * stack: failslab, its stack filter set to the text between the driver's
+ * first and last function. Returns 0, or -ENOENT without failslab.
+ */
+static int failslab_viommu_on(void)
+{
+	unsigned long long a, lo = ~0ULL, hi = 0, end = ~0ULL;
+	char line[512], name[256], type, v[32];
+	FILE *f;
+
+	if (access(FAILSLAB "require-start", W_OK))
+		return -ENOENT;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) == 3 &&
+		    (type == 't' || type == 'T') && strstr(name, "viommu_") && !strchr(name, '.'))
+			lo = a < lo ? a : lo, hi = a > hi ? a : hi;
+	rewind(f);
+	/* The range ends where the next function after the last one starts. */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) == 3 &&
+		    (type == 't' || type == 'T') && a > hi && a < end)
+			end = a;
+	fclose(f);
+	if (!hi || !lo || end == ~0ULL || end - lo > (1 << 20))
+		return -ESRCH;
+	ktest_diag("failslab: virtio-iommu text %#llx-%#llx", lo, end);
+	snprintf(v, sizeof(v), "%llu", lo);
+	if (write_str(FAILSLAB "require-start", v))
+		return -EIO;
+	snprintf(v, sizeof(v), "%llu", end);
+	if (write_str(FAILSLAB "require-end", v) ||
+	    write_str(FAILSLAB "ignore-gfp-wait", "Y") ||
+	    write_str(FAILSLAB "task-filter", "N") ||
+	    write_str(FAILSLAB "verbose", "0") ||
+	    write_str(FAILSLAB "interval", "1") ||
+	    write_str(FAILSLAB "space", "0"))
+		return -EIO;
+	snprintf(v, sizeof(v), "%d", FAILSLAB_TIMES);
+	if (write_str(FAILSLAB "times", v) || write_str(FAILSLAB "probability", "100"))
+		return -EIO;
+	return 0;
+}
+
+/* Stop failing allocations; returns how many were failed. */
+static long long failslab_off(void)
+{
+	write_str(FAILSLAB "probability", "0");
+	return FAILSLAB_TIMES - read_ll(FAILSLAB "times");
+}
+
+/* In a child, so that failslab is turned off whatever the result. */
+static void atomic_alloc_failure_body(void)
+{
+	uint8_t *stage;
+	iopf_stats_t st;
+	struct ctr t;
+
+	ctr_open(&t, 0, 16);
+	stage = static_page(&t);
+	unpinned_policy(&t, 1);
+	fill_pattern(t.buf + 2 * PAGE, PAGE, 5);
+	ASSERT_OK(failslab_viommu_on(), "failslab on");
+
+	/* The map's atomic allocations fail: the fault is still resolved. */
+	device_read(&t, 2, stage);
+	ASSERT_MEMEQ(stage, t.buf + 2 * PAGE, EDU_DMA_MAX, "device read the page");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.failed, 0, "no fault failed");
+
+	/* The unmap's do too: the device must not reach the freed page. */
+	ASSERT_OK(madvise(t.buf + 2 * PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_invalidated, 1, "one page invalidated");
+	ASSERT_EQ(st.unmap_failed, 0, "the unmap did not fail");
+	fill_pattern(t.buf + 2 * PAGE, PAGE, 6);
+	/* device_read() asserts that this DMA faults, then reads the new page. */
+	device_read(&t, 2, stage);
+	ASSERT_MEMEQ(stage, t.buf + 2 * PAGE, EDU_DMA_MAX, "device sees the new page");
+	ASSERT_GT(failslab_off(), 0, "atomic allocations were failed");
+	ctr_close(&t);
+	_exit(0);
+}
+
+KTEST(unpinned_atomic_alloc_failure, "virtio-iommu's atomic allocations fail: unpinned pages are still mapped, and unmapped before they are freed")
+{
+	int status;
+	pid_t pid;
+
+	unload_all();
+	if (access(FAILSLAB "require-start", W_OK))
+		KTEST_SKIP("no failslab stack filter (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)");
+	pid = fork();
+	ASSERT_OK(pid, "fork");
+	if (!pid)
+		atomic_alloc_failure_body();
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	failslab_off();
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "body passed");
+	unload_all();
+}
+
+#define SQUEEZE_CG "/sys/fs/cgroup/iopf_squeeze"
+
+/* Shared between the test and the squeezed owner of the container. */
+struct squeeze {
+	volatile int phase;
+};
+
+/* Wait for @sq->phase to reach @want while @pid lives; no allocation. */
+static bool wait_phase(struct squeeze *sq, int want, pid_t pid)
+{
+	int status;
+
+	while (sq->phase < want) {
+		if (pid && waitpid(pid, &status, WNOHANG) == pid)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+/*
+ * The container's owner, in the cgroup: set up, then fault every page
+ * while the cgroup has no room left. Between phases 2 and 4 it makes no
+ * allocation a memcg would charge (no printing, no open), so that only
+ * the kernel's fault-time allocations meet the limit.
+ */
+static void squeeze_owner(struct squeeze *sq, size_t npages)
+{
+	size_t i, mismatched = 0;
+	uint8_t *stage;
+	iopf_stats_t st;
+	struct ctr t;
+
+	ASSERT_EQ(run(NULL, 0, "echo %d > " SQUEEZE_CG "/cgroup.procs", getpid()), 0,
+		  "join the cgroup");
+	ctr_open(&t, 0, npages);
+	stage = static_page(&t);
+	for (i = 0; i < npages; i++)
+		t.buf[i * PAGE] = i & 0xff, t.buf[i * PAGE + 1] = i >> 8;
+	unpinned_policy(&t, 64);
+	ASSERT_OK(iopf_stats(t.c, &st), "stats before");
+	sq->phase = 1;
+	wait_phase(sq, 2, 0);
+
+	iopf_inject(t.c, IOVA, 64 * PAGE, npages / 64, VFIO_IOPF_TEST_PERM_READ);
+	sq->phase = 3;
+	wait_phase(sq, 4, 0);
+
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ktest_diag("squeezed: faults %llu resolved %llu failed_nomem %llu pages_mapped %llu",
+		   (unsigned long long)st.faults, (unsigned long long)st.resolved,
+		   (unsigned long long)st.failed_nomem, (unsigned long long)st.pages_mapped);
+	ktest_metric("failed_nomem", st.failed_nomem);
+	ASSERT_GT(st.failed_nomem, 0, "faults failed for memory, counted as such");
+	ASSERT_EQ(st.failed_limit, 0, "not as RLIMIT_MEMLOCK");
+	ASSERT_EQ(st.failed, st.failed_nomem, "no other failure");
+	ASSERT_LT(st.pages_mapped, npages, "not everything fit");
+
+	/* With room again, the replayed faults map every page. */
+	ASSERT_OK(iopf_inject(t.c, IOVA, PAGE, npages, VFIO_IOPF_TEST_PERM_READ), "replay");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, npages, "every page mapped");
+	for (i = 0; i < npages; i += 97)
+		mismatched += (state(&t, i) & (MAPPED | MATCH)) != (MAPPED | MATCH);
+	ASSERT_EQ(mismatched, 0, "the IOMMU maps each page's current CPU page");
+	device_read(&t, npages - 1, stage);
+	ASSERT_EQ(stage[0], (npages - 1) & 0xff, "device reads the data (byte 0)");
+	ASSERT_EQ(stage[1], (npages - 1) >> 8, "device reads the data (byte 1)");
+	ASSERT_OK(vfio_unmap(t.c, IOVA, npages * PAGE), "unmap");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing left mapped");
+	ctr_close(&t);
+}
+
+KTEST_T(unpinned_memcg_squeeze, "a fault storm in a memory cgroup with no room: the limit holds, failures are failed_nomem, replays then land", 600)
+{
+	const size_t npages = 16384;	/* 64 MiB: a record per page, 1 MiB */
+	long long limit, squeezed;
+	struct squeeze *sq;
+	char v[32];
+	int status;
+	pid_t pid;
+
+	unload_all();
+	sq = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sq != MAP_FAILED, "shared page");
+	sq->phase = 0;
+	ASSERT_OK(write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory"), "memory controller");
+	ASSERT_OK(mkdir(SQUEEZE_CG, 0755) && errno != EEXIST ? -errno : 0, "mkdir cgroup");
+	/* Anonymous memory cannot go to swap: reclaim cannot make room. */
+	if (!access(SQUEEZE_CG "/memory.swap.max", F_OK))
+		ASSERT_OK(write_str(SQUEEZE_CG "/memory.swap.max", "0"), "no swap");
+
+	pid = fork();
+	ASSERT_OK(pid, "fork");
+	if (!pid) {
+		squeeze_owner(sq, npages);
+		_exit(0);
+	}
+	ASSERT_TRUE(wait_phase(sq, 1, pid), "owner set up");
+	limit = read_ll(SQUEEZE_CG "/memory.current");
+	snprintf(v, sizeof(v), "%lld", limit);
+	ASSERT_OK(write_str(SQUEEZE_CG "/memory.max", v), "memory.max = memory.current");
+	sq->phase = 2;
+	ASSERT_TRUE(wait_phase(sq, 3, pid), "storm done");
+	squeezed = read_ll(SQUEEZE_CG "/memory.current");
+	ASSERT_OK(write_str(SQUEEZE_CG "/memory.max", "max"), "room again");
+	sq->phase = 4;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ktest_metric("over_limit_kb", (squeezed - limit) / 1024);
+	ASSERT_LE(squeezed, limit, "memory.current stayed within memory.max");
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "owner passed");
+	rmdir(SQUEEZE_CG);
 	unload_all();
 }
 
