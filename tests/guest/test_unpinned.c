@@ -25,6 +25,7 @@
 #define MAPPED		VFIO_IOPF_TEST_MAPPED
 #define PINNED		VFIO_IOPF_TEST_PINNED
 #define MATCH		VFIO_IOPF_TEST_PHYS_MATCH
+#define WATCHED		VFIO_IOPF_TEST_WATCHED
 
 /* Load window as an unpinned policy of @window pages and bind it. */
 static void unpinned_policy(struct ctr *t, int window)
@@ -92,6 +93,25 @@ KTEST(unpinned_basic, "unpinned pages are mapped, not pinned, not in locked_vm")
 	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
 	ASSERT_EQ(st.pages_mapped, 0, "nothing mapped");
+	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(unpinned_notifier_when_needed, "an MMU notifier watches an IOPF mapping only once it has pages mapped without a pin")
+{
+	struct ctr t;
+
+	unload_all();
+	ctr_open(&t, 0, 64);
+	ASSERT_EQ(fault_at(&t, 0), 1, "the built-in default pins one page");
+	ASSERT_EQ(state(&t, 0) & (PINNED | WATCHED), PINNED, "pinned, not watched");
+	unpinned_policy(&t, 1);
+	ASSERT_EQ(fault_at(&t, 8), 2, "one page more, unpinned");
+	ASSERT_EQ(state(&t, 8) & (MAPPED | PINNED | WATCHED), MAPPED | WATCHED,
+		  "unpinned and watched");
+	ASSERT_OK(madvise(t.buf + 8 * PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED");
+	ASSERT_EQ(state(&t, 8) & MAPPED, 0, "the notifier unmapped it");
+	ASSERT_EQ(state(&t, 0) & MAPPED, MAPPED, "the pinned page stays");
 	ctr_close(&t);
 	unload_all();
 }
