@@ -772,3 +772,111 @@ KTEST(iopf_memcg_charge, "IOMMU mappings made at fault time are charged to the o
 	ASSERT_OK(write_str("/sys/fs/cgroup/cgroup.procs", pid), "back to the root cgroup");
 	rmdir(CHARGE_CG);
 }
+
+KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for the group: the rest goes on, nothing is left behind")
+{
+	char bdfs[MAX_EDU][32], path[PATH_MAX];
+	uint8_t *stage, *buf, *got;
+	struct fixture f;
+	iopf_stats_t st;
+	int n;
+
+	n = edu_find(bdfs, MAX_EDU);
+	if (n < 4 || group_of(bdfs[2]) < 0 || group_of(bdfs[2]) != group_of(bdfs[3]))
+		KTEST_SKIP("no two edu devices sharing an IOMMU group");
+	setup(&f, 2);
+	stage = alloc_pages_fill(PAGE, 0);
+	buf = alloc_pages_fill(4 * PAGE, 0);
+	got = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(stage && buf && got, "alloc");
+	fill_pattern(buf, 4 * PAGE, 9);
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map: on for both");
+
+	ASSERT_OK(edu_dma(&f.d, IOVA_A, 0, EDU_DMA_MAX, false), "dma faults");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "fault resolved");
+
+	/* The other function goes, with IOPF on, while this one is in use. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdfs[3]);
+	ASSERT_OK(write_str(path, "1"), "remove the other function");
+	ASSERT_EQ(group_of(bdfs[3]), -ENOENT, "it left the group");
+
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, false), "dma faults again");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 2), 2, "fault resolved after the removal");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, false), "retry");
+	device_buffer(&f, stage, got, EDU_DMA_MAX);
+	ASSERT_MEMEQ(got, buf + 2 * PAGE, EDU_DMA_MAX, "the retry read the page");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A + 3 * PAGE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ),
+		  "inject through the remaining device");
+
+	/* IOPF goes off for what is left of the group, then all is released. */
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "last IOPF unmap: off");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing left mapped");
+	ASSERT_EQ(st.failed, 0, "no fault failed");
+	teardown(&f);
+	/* Bring it back for later runs; it is not in a group again before boot. */
+	write_str("/sys/bus/pci/rescan", "1");
+}
+
+#define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
+
+KTEST(iopf_new_domain_keeps_pinned, "a group that gets a domain of its own: pages pinned on fault are mapped into it, without faulting again")
+{
+	char bdfs[MAX_EDU][32], param[8] = "";
+	uint8_t *stage, *buf;
+	uint64_t faults0;
+	struct vfio_dev d2;
+	struct fixture f;
+	iopf_stats_t st;
+	long lck0;
+	int i;
+
+	if (access(NEW_DOMAIN_PARAM, W_OK))
+		KTEST_SKIP("no iopf_test_new_domain (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST)");
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
+	setup(&f, 0);
+	stage = alloc_pages_fill(PAGE, 0);
+	buf = alloc_pages_fill(8 * PAGE, 0);
+	ASSERT_TRUE(stage && buf, "alloc");
+	fill_pattern(buf, 8 * PAGE, 17);
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 8 * PAGE, IOPF_RW), "IOPF map");
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, 4, VFIO_IOPF_TEST_PERM_READ), "fault 4 pages");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_pinned, 4, "4 pages pinned on fault");
+	faults0 = st.faults;
+
+	ASSERT_OK(write_str(NEW_DOMAIN_PARAM, "Y"), "next attach: a domain of its own");
+	ASSERT_OK(vfio_dev_open(&d2, f.c, bdfs[1]), "second group joins");
+	ASSERT_EQ(read_str(NEW_DOMAIN_PARAM, param, sizeof(param)) > 0 ? param[0] : 0, 'N',
+		  "the attach took the parameter");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 4, "still mapped");
+	ASSERT_EQ(st.pages_pinned, 4, "still pinned");
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(iopf_query(f.c, IOVA_A + i * PAGE),
+			  VFIO_IOPF_TEST_IOPF_DMA | VFIO_IOPF_TEST_MAPPED | VFIO_IOPF_TEST_PINNED |
+			  VFIO_IOPF_TEST_IOMMU | VFIO_IOPF_TEST_PHYS_MATCH,
+			  "every domain maps the pinned page");
+
+	/* The new group's device reads a pinned page without a fault. */
+	ASSERT_OK(edu_dma(&d2, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, false), "dma from the new group");
+	memset(stage, 0, PAGE);
+	ASSERT_OK(edu_dma(&d2, IOVA_STATIC, 0, EDU_DMA_MAX, true), "to the static page");
+	ASSERT_MEMEQ(stage, buf + 2 * PAGE, EDU_DMA_MAX, "it read the page");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.faults, faults0, "no fault");
+
+	/* A page faulted now is mapped into both domains. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_A + 6 * PAGE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ),
+		  "fault page 6");
+	ASSERT_EQ(iopf_query(f.c, IOVA_A + 6 * PAGE) & VFIO_IOPF_TEST_IOMMU, VFIO_IOPF_TEST_IOMMU,
+		  "page 6 in every domain");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 8 * PAGE), "unmap");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_STATIC, PAGE), "unmap static");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	vfio_dev_close(&d2);
+	teardown(&f);
+}

@@ -83,7 +83,7 @@ int vfio_container_open(void)
 	return fd;
 }
 
-static int group_of(const char *bdf)
+int group_of(const char *bdf)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t len;

@@ -40,6 +40,8 @@ struct vfio_dev {
 
 /* Guest-visible edu devices (bound to vfio-pci by init), sorted by BDF. */
 int edu_find(char bdfs[][32], int max);
+/* The IOMMU group number of a PCI device, or -errno. */
+int group_of(const char *bdf);
 
 /* Open a new type1 container; returns its fd or -errno. */
 int vfio_container_open(void);

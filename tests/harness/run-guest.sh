@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Boot the patched kernel in QEMU (q35, TCG, virtio-iommu, two edu devices),
+# Boot the patched kernel in QEMU (q35, TCG, virtio-iommu, two edu devices, and two
+# functions of a third that share an IOMMU group),
 # let the guest's /init do what -m asks, then judge the run with logcheck.
 #
 # Usage: run-guest.sh [-m MODE] [-t SECONDS] [-o DIR] [-a APPEND] [-T PATTERN]...
@@ -41,6 +42,7 @@ timeout --foreground -k 10 "$timeout" \
 	-serial stdio -serial "file:$tap" \
 	-device virtio-iommu-pci,addr=03.0 \
 	-device edu,addr=04.0 -device edu,addr=05.0 \
+	-device edu,addr=07.0,multifunction=on -device edu,addr=07.1 \
 	</dev/null 2>&1 | tee "$console" | sed -u 's/^/  | /'
 rc=${PIPESTATUS[0]}
 
