@@ -558,6 +558,57 @@ KTEST_T(unpinned_memcg_squeeze, "a fault storm in a memory cgroup with no room: 
 	unload_all();
 }
 
+#define FAIL_UNMAPS "/sys/module/vfio_iommu_type1/parameters/iopf_test_fail_unmaps"
+
+KTEST(unpinned_unmap_failure_poisons, "a page whose IOMMU unmap fails is kept, never mapped again, and skipped by prefault")
+{
+	iopf_stats_t st;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	if (access(FAIL_UNMAPS, W_OK))
+		KTEST_SKIP("no iopf_test_fail_unmaps (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST)");
+	lck0 = proc_status_kb("VmLck:");
+	ctr_open(&t, 0, 16);
+	unpinned_policy(&t, 4);
+	ASSERT_EQ(fault_at(&t, 0), 4, "pages 0-3 mapped without a pin");
+
+	/* The notifier's unmap of page 1 fails: the page is poisoned. */
+	ASSERT_OK(write_str(FAIL_UNMAPS, "1"), "fail the next unmap");
+	ASSERT_OK(madvise(t.buf + PAGE, PAGE, MADV_DONTNEED), "MADV_DONTNEED page 1");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.unmap_failed, 1, "one unmap failed");
+	ASSERT_EQ(st.pages_invalidated, 0, "not counted as invalidated");
+	ASSERT_EQ(st.pages_mapped, 3, "no longer counted as mapped");
+	ASSERT_EQ(state(&t, 1) & (MAPPED | VFIO_IOPF_TEST_IOMMU), VFIO_IOPF_TEST_IOMMU,
+		  "the IOMMU still translates it");
+	ASSERT_OK(madvise(t.buf, 4 * PAGE, MADV_DONTNEED), "MADV_DONTNEED pages 0-3");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "the others unmapped");
+	ASSERT_EQ(st.pages_invalidated, 3, "and counted");
+	ASSERT_EQ(st.unmap_failed, 1, "page 1 counted once");
+
+	/* Pinned prefault over it skips it; a fault on it fails. */
+	ASSERT_EQ(run(NULL, 0, "iopfctl unload window && iopfctl load " OBJ("window")
+		      " -p window=4"), 0, "window, pinned");
+	attach_container(&t, "window");
+	ASSERT_EQ(fault_at(&t, 0), 3, "pages 0, 2, 3 mapped, 1 skipped");
+	ASSERT_EQ(state(&t, 1) & MAPPED, 0, "page 1 not mapped again");
+	ASSERT_OK(iopf_inject(t.c, IOVA + PAGE, PAGE, 1, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.failed_other, 1, "the fault on page 1 failed");
+	ASSERT_EQ(st.pages_mapped, 3, "nothing mapped over it");
+
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 16 * PAGE), "unmap");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing left mapped");
+	ASSERT_EQ(st.pages_pinned, 0, "nothing left pinned");
+	ctr_close(&t);
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	unload_all();
+}
+
 KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalidate")
 {
 	struct vfio_iommu_type1_iopf_policy pol = { .argsz = sizeof(pol) };
