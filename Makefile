@@ -52,7 +52,7 @@ POLICY_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(POLICY_BPF))
 INITRD := $(B)/initramfs.cpio.gz
 LOGCHECK := $(B)/logcheck
 GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo $(B)/guest/iopf-bench \
-	$(B)/guest/iopfctl
+	$(B)/guest/iopf-vmbench $(B)/guest/iopfctl
 TEST_BPF_OBJS := $(patsubst tests/guest/progs/%.bpf.c,$(B)/%.bpf.o,$(TEST_BPF))
 
 .PHONY: all check demo bench deps kernel userspace host-tests clean distclean
@@ -112,12 +112,17 @@ $(B)/guest/iopf-tests: $(GUEST_SRCS) $(TEST_SKELS) $(wildcard tests/guest/*.h te
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^) $(GUEST_LDLIBS)
 
-$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c tests/guest/iopf_util.c loader/iopfctl_lib.c $(wildcard tests/guest/*.h) $(KSTAMP)
+$(B)/guest/iopf-demo: tests/demo/demo.c tests/guest/vfio_util.c tests/guest/iopf_util.c tests/guest/vm_util.c loader/iopfctl_lib.c $(wildcard tests/guest/*.h) $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
 
 $(B)/guest/iopf-bench: tests/bench/bench.c tests/guest/vfio_util.c tests/guest/iopf_util.c loader/iopfctl_lib.c $(wildcard tests/guest/*.h) $(KSTAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/guest/iopf-vmbench: tests/bench/vmbench.c tests/guest/vm_util.c tests/guest/vm_util.h $(KSTAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(filter %.c,$^)
@@ -129,10 +134,30 @@ $(B)/guest/iopfctl: loader/iopfctl.c loader/iopfctl_lib.c loader/iopfctl.h $(KST
 
 # The guest gets the programs, bpftool, and every policy and test object
 # in /lib/iopf.
-$(INITRD): $(GUEST_BINS) $(POLICY_OBJS) $(TEST_BPF_OBJS) tests/harness/init tests/harness/mkinitramfs.sh
+# The nested VMs' payload goes there too, and Debian's QEMU is appended.
+$(INITRD): $(GUEST_BINS) $(POLICY_OBJS) $(TEST_BPF_OBJS) $(B)/vm/payload.elf $(B)/qemu.cpio.gz \
+		tests/harness/init tests/harness/mkinitramfs.sh
 	$(call msg,CPIO,$@)
-	$(Q)BPF_OBJS="$(POLICY_OBJS) $(TEST_BPF_OBJS)" tests/harness/mkinitramfs.sh $@ \
-		$(GUEST_BINS) $(BPFTOOL)
+	$(Q)BPF_OBJS="$(POLICY_OBJS) $(TEST_BPF_OBJS) $(B)/vm/payload.elf" \
+		APPEND=$(B)/qemu.cpio.gz tests/harness/mkinitramfs.sh $@ $(GUEST_BINS) $(BPFTOOL)
+
+# --- nested VMs: the payload OS and Debian's QEMU for the guest ---------------
+# The payload: freestanding 32-bit multiboot ELF. No SSE (CR4 is not set up
+# for it) and no libgcc (there is no 32-bit one without gcc-multilib).
+PAYLOAD_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-stack-protector -O2 $(WARN) \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables
+PAYLOAD_LDFLAGS := -static -no-pie -Wl,-T,tests/vm/payload.ld -Wl,--build-id=none
+
+$(B)/vm/payload.elf: tests/vm/payload.c tests/vm/payload.ld
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(PAYLOAD_CFLAGS) $(PAYLOAD_LDFLAGS) -o $@ $<
+
+# QEMU, its libraries, modules and firmware: appended to the initramfs.
+$(B)/qemu.cpio.gz: tests/harness/pack-qemu.sh /usr/bin/qemu-system-x86_64
+	$(call msg,CPIO,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)tests/harness/pack-qemu.sh $@
 
 # --- host programs and unit tests ---------------------------------------------
 $(LOGCHECK): tests/harness/logcheck.c tests/harness/logcheck.h

@@ -27,6 +27,7 @@
 #define IOPF_FAULT(name, args...)	SEC("struct_ops/" #name) int BPF_PROG(name, ##args)
 #define IOPF_DONE(name, args...)	SEC("struct_ops/" #name) void BPF_PROG(name, ##args)
 #define IOPF_BIND(name, args...)	SEC("struct_ops/" #name) void BPF_PROG(name, ##args)
+#define IOPF_MAP(name, args...)		SEC("struct_ops/" #name) int BPF_PROG(name, ##args)
 
 /*
  * The ops table. A plain (not .link) struct_ops map: it stays registered
@@ -79,7 +80,9 @@ extern int bpf_vfio_iopf_page_mapped(const struct vfio_iopf_fault_ctx *ctx,
 	X(ERRORS, "faults answered with an error")			\
 	X(BINDS, "containers bound")					\
 	X(INVALIDATED, "pages the kernel unmapped (not pinned)")	\
-	X(UNBINDS, "containers unbound")
+	X(UNBINDS, "containers unbound")				\
+	X(MAPS_ON_FAULT, "plain DMA mappings made to map on fault")	\
+	X(MAPS_EAGER, "plain DMA mappings left eager")
 
 #define IOPF_STAT_ENUM(name, desc) IOPF_STAT_##name,
 enum iopf_stat { IOPF_STATS(IOPF_STAT_ENUM) IOPF_NR_STATS };

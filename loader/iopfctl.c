@@ -37,7 +37,9 @@
 static const char help_fmt[] =
 "Usage: iopfctl [-v] COMMAND [ARGS]\n"
 "\n"
-"  load OBJ.bpf.o [-p NAME=VALUE]...  register the policies in OBJ, with tunables\n"
+"  load OBJ.bpf.o [--name NAME] [-p NAME=VALUE]...\n"
+"                                     register the policy in OBJ, with tunables,\n"
+"                                     under its own name or NAME\n"
 "  unload NAME                        unregister policy NAME\n"
 "  attach NAME TARGET [--enforce]     bind policy NAME to TARGET; an enforced\n"
 "                                     cgroup or default binding overrides the\n"
@@ -46,6 +48,12 @@ static const char help_fmt[] =
 "  list                               policies, bindings and containers\n"
 "  stats CONTAINER [--json] [--watch SEC] [--count N]\n"
 "                                     a container's fault statistics\n"
+"  faultable [add|remove DEVICE...]   devices declared able to take an I/O page\n"
+"                                     fault on any DMA; DEVICE is a PCI address\n"
+"                                     (0000:00:04.0) or PCI IDs (1234:11e8)\n"
+"  mappings                           every container's DMA mappings: eager,\n"
+"                                     iopf, or fault (the admin's policy maps\n"
+"                                     a plain mapping on fault)\n"
 "\n"
 "TARGET is CONTAINER, --cgroup PATH or --default; CONTAINER is\n"
 "  --container PID:FD  the container open as FD in process PID\n"
@@ -397,6 +405,36 @@ static int set_tunable(struct bpf_object *obj, const char *name, uint64_t value)
 		      known[0] ? known : "none"), -ENOENT;
 }
 
+/* Register the struct_ops in @map as @name: its `name` member. */
+static int set_policy_name(struct bpf_object *obj, struct bpf_map *map, const char *name)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	size_t size;
+	char *data;
+	int i, id;
+
+	id = btf ? btf__find_by_name_kind(btf, "vfio_iopf_ops", BTF_KIND_STRUCT) : -1;
+	data = bpf_map__initial_value(map, &size);
+	if (id < 0 || !data)
+		return errorf(0, "%s: no struct vfio_iopf_ops to rename", bpf_map__name(map)), -ENOENT;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		size_t off = btf_member_bit_offset(t, i) / 8;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
+			continue;
+		if (off + IOPF_NAME_MAX > size)
+			break;
+		memset(data + off, 0, IOPF_NAME_MAX);
+		memcpy(data + off, name, strlen(name));
+		return 0;
+	}
+	return errorf(0, "struct vfio_iopf_ops has no name to set"), -ENOENT;
+}
+
 static int ensure_bpffs(void)
 {
 	struct statfs sfs;
@@ -413,6 +451,7 @@ static int ensure_bpffs(void)
 static int cmd_load(int argc, char **argv)
 {
 	char tname[64], path[PATH_MAX], name[IOPF_NAME_MAX];
+	const char *rename = NULL;
 	struct bpf_object *obj;
 	struct bpf_map *map;
 	struct bpf_link *link;
@@ -429,6 +468,15 @@ static int cmd_load(int argc, char **argv)
 	if (!obj)
 		return errorf(errno, "opening %s", file);
 	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+			rename = argv[++i];
+			if (!policy_name_valid(rename)) {
+				err = errorf(0, "'%s' is not a policy name ([A-Za-z0-9_.], 1-15)",
+					     rename);
+				goto out;
+			}
+			continue;
+		}
 		if (strcmp(argv[i], "-p") || i + 1 >= argc) {
 			err = errorf(0, "unexpected '%s' (tunables are -p NAME=VALUE)", argv[i]);
 			goto out;
@@ -441,6 +489,24 @@ static int cmd_load(int argc, char **argv)
 			err = 1;
 			goto out;
 		}
+	}
+	if (rename) {
+		loaded = 0;
+		bpf_object__for_each_map(map, obj)
+			if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+				loaded++;
+		if (loaded != 1) {
+			err = errorf(0, "--name needs exactly one policy in %s (it has %d)", file,
+				     loaded);
+			goto out;
+		}
+		loaded = 0;
+		bpf_object__for_each_map(map, obj)
+			if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS &&
+			    set_policy_name(obj, map, rename)) {
+				err = 1;
+				goto out;
+			}
 	}
 	err = bpf_object__load(obj);
 	if (err) {
@@ -465,6 +531,8 @@ static int cmd_load(int argc, char **argv)
 			goto out;
 		}
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), bpf_map__name(map));
+		if (rename)
+			snprintf(name, sizeof(name), "%s", rename);
 		link = bpf_map__attach_struct_ops(map);
 		if (!link) {
 			err = -errno;
@@ -498,13 +566,28 @@ out:
 }
 
 /* The registered struct_ops map of policy @name, or -errno. */
+/*
+ * The struct_ops map registered as @name: the one `iopfctl load` pinned
+ * under that name (--name may differ from the map's), else a map named
+ * NAME_ops (loaded by bpftool).
+ */
 static int find_policy_map(const char *name)
 {
+	char want[BPF_OBJ_NAME_LEN], path[PATH_MAX];
 	struct bpf_map_info info;
-	char want[BPF_OBJ_NAME_LEN];
 	__u32 id = 0, len;
 	int fd;
 
+	snprintf(path, sizeof(path), IOPF_BPFFS "/%s", name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_map_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_STRUCT_OPS)
+			return fd;
+		close(fd);
+	}
 	snprintf(want, sizeof(want), "%s_ops", name);
 	while (!bpf_map_get_next_id(id, &id)) {
 		fd = bpf_map_get_fd_by_id(id);
@@ -590,7 +673,77 @@ static int cmd_list(void)
 	sysfs_cat("cgroups", "cgroups (cgroup id, policy[, enforce]):");
 	sysfs_cat("containers", "containers (id, pid, cgroup id, policy, from):");
 	sysfs_cat("max_pages", "max_pages:");
+	sysfs_cat("faultable", "faultable devices:");
 	return 0;
+}
+
+static int sysfs_read(const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), IOPF_SYSFS "/%s", file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int cmd_faultable(int argc, char **argv)
+{
+	char list[4096], out[4096], path[PATH_MAX];
+	int i, add, ret;
+
+	ret = sysfs_read("faultable", list, sizeof(list));
+	if (ret == -ENOENT)
+		return errorf(0, "this kernel cannot map plain DMA on fault (no " IOPF_SYSFS
+			      "/faultable)");
+	if (ret)
+		return errorf(-ret, IOPF_SYSFS "/faultable");
+	if (argc == 1) {
+		printf("%s", list);
+		return 0;
+	}
+	add = !strcmp(argv[1], "add");
+	if ((!add && strcmp(argv[1], "remove")) || argc < 3)
+		return errorf(0, "faultable takes add or remove, and devices");
+	for (i = 2; i < argc; i++) {
+		if (!device_word_valid(argv[i]))
+			return errorf(0, "'%s' is neither a PCI address (0000:00:04.0) nor PCI IDs (1234:11e8)",
+				      argv[i]);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", argv[i]);
+		if (add && argv[i][7] == ':' && access(path, F_OK))
+			return errorf(0, "no PCI device %s", argv[i]);
+		ret = word_list_edit(list, argv[i], add, out, sizeof(out));
+		if (ret == -EEXIST || ret == -ENOENT)
+			return errorf(0, "%s is %s the faultable list", argv[i],
+				      add ? "already on" : "not on");
+		if (ret)
+			return errorf(-ret, "editing the faultable list");
+		snprintf(list, sizeof(list), "%s", out);
+	}
+	strcat(out, "\n");
+	ret = sysfs_write("faultable", out);
+	if (ret)
+		return errorf(-ret, "writing " IOPF_SYSFS "/faultable");
+	printf("faultable: %s", out);
+	return 0;
+}
+
+static int cmd_mappings(void)
+{
+	int ret = sysfs_cat("mappings", "mappings (container, iova, size, mode, pages mapped):");
+
+	if (ret == -ENOENT)
+		return errorf(0, "this kernel cannot map plain DMA on fault (no " IOPF_SYSFS
+			      "/mappings)");
+	return ret ? errorf(-ret, IOPF_SYSFS "/mappings") : 0;
 }
 
 static int read_stats(int cfd, iopf_stats_t *st)
@@ -709,6 +862,10 @@ int main(int argc, char **argv)
 		return cmd_list();
 	if (!strcmp(argv[0], "stats"))
 		return cmd_stats(argc, argv);
+	if (!strcmp(argv[0], "faultable"))
+		return cmd_faultable(argc, argv);
+	if (!strcmp(argv[0], "mappings"))
+		return cmd_mappings();
 	if (!strcmp(argv[0], "help")) {
 		fputs(help_fmt, stdout);
 		return 0;

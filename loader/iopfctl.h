@@ -24,6 +24,15 @@ int encode_value(uint64_t value, size_t size, void *out);
 /* A positive decimal number that fits an int. 0 or -EINVAL. */
 int parse_uint(const char *s, unsigned int *out);
 
+/*
+ * Add (@add) or remove @word in the space-separated @list, into @out of
+ * @len bytes. 0, -EEXIST (already there), -ENOENT (not there) or
+ * -ENOSPC.
+ */
+int word_list_edit(const char *list, const char *word, int add, char *out, size_t len);
+/* A faultable-device word: "VVVV:DDDD" (hex PCI IDs) or "DDDD:BB:DD.F". */
+int device_word_valid(const char *word);
+
 typedef struct vfio_iommu_type1_info_cap_iopf iopf_stats_t;
 
 /* One statistics field: its name and where it is. */

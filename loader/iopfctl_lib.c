@@ -157,3 +157,71 @@ const iopf_stats_t *find_stats_cap(const void *info_buf, size_t size)
 	}
 	return NULL;
 }
+
+int word_list_edit(const char *list, const char *word, int add, char *out, size_t len)
+{
+	size_t wlen = strlen(word), used = 0;
+	const char *p = list;
+	int found = 0;
+
+	if (!len)
+		return -ENOSPC;
+	out[0] = '\0';
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \n");
+		n = strcspn(p, " \n");
+		if (!n)
+			break;
+		if (n == wlen && !strncmp(p, word, n)) {
+			found = 1;
+			if (!add) {
+				p += n;
+				continue;
+			}
+		}
+		if (used + !!used + n >= len)
+			return -ENOSPC;
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, p, n);
+		used += n;
+		out[used] = '\0';
+		p += n;
+	}
+	if (add && found)
+		return -EEXIST;
+	if (!add && !found)
+		return -ENOENT;
+	if (add) {
+		if (used + !!used + wlen >= len)
+			return -ENOSPC;
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, word, wlen + 1);
+	}
+	return 0;
+}
+
+static int all_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int device_word_valid(const char *w)
+{
+	size_t n = strlen(w);
+
+	/* VVVV:DDDD */
+	if (n == 9 && w[4] == ':' && all_hex(w, 4) && all_hex(w + 5, 4))
+		return 1;
+	/* DDDD:BB:DD.F */
+	return n == 12 && w[4] == ':' && w[7] == ':' && w[10] == '.' && all_hex(w, 4) &&
+	       all_hex(w + 5, 2) && all_hex(w + 8, 2) && w[11] >= '0' && w[11] <= '7';
+}

@@ -12,7 +12,7 @@
 #include "policy_util.h"
 
 const char *const all_policies[] = {
-	"default", "window", "sequential", "stride", "density", "budget", "hostile",
+	"default", "window", "sequential", "stride", "density", "budget", "hostile", "vm", "vmu",
 };
 
 /* Run a shell command; its output goes to @out (if any) and the log. */

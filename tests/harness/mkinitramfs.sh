@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Pack the guest initramfs: busybox, our /init and the given static programs.
-# Usage: [BPF_OBJS="a.bpf.o ..."] mkinitramfs.sh OUT.cpio.gz PROGRAM...
+# Usage: [BPF_OBJS="a.bpf.o ..."] [APPEND="x.cpio.gz ..."] mkinitramfs.sh OUT.cpio.gz PROGRAM...
+# BPF_OBJS (and the nested VMs' payload) go to /lib/iopf; each APPEND archive
+# is concatenated after ours (Linux unpacks them all).
 set -euo pipefail
 out=$1
 shift
@@ -26,4 +28,7 @@ for obj in ${BPF_OBJS:-}; do
 	install -m 0644 "$obj" "$stage/lib/iopf/${obj##*/}"
 done
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
+for extra in ${APPEND:-}; do
+	cat "$extra" >> "$out.tmp"
+done
 mv "$out.tmp" "$out"

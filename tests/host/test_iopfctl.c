@@ -120,6 +120,36 @@ KTEST(find_cap, "the stats capability is found in a chain, and bad chains are sa
 	ASSERT_TRUE(find_stats_cap(&buf, sizeof(buf)) == NULL, "no caps");
 }
 
+KTEST(word_list, "faultable list edits: add, remove, duplicates, missing, overflow")
+{
+	char out[32];
+
+	ASSERT_EQ(word_list_edit("", "1234:11e8", 1, out, sizeof(out)), 0, "add to empty");
+	ASSERT_STR_EQ(out, "1234:11e8", "one word");
+	ASSERT_EQ(word_list_edit("a b\n", "c", 1, out, sizeof(out)), 0, "append");
+	ASSERT_STR_EQ(out, "a b c", "appended, newline dropped");
+	ASSERT_EQ(word_list_edit("a  b c", "b", 0, out, sizeof(out)), 0, "remove");
+	ASSERT_STR_EQ(out, "a c", "removed, spaces folded");
+	ASSERT_EQ(word_list_edit("a b", "b", 1, out, sizeof(out)), -EEXIST, "duplicate");
+	ASSERT_EQ(word_list_edit("a bb", "b", 0, out, sizeof(out)), -ENOENT, "prefix is not a match");
+	ASSERT_EQ(word_list_edit("0123456789 abcdefghij", "abcdefghij", 0, out, 8), -ENOSPC,
+		  "too small for what stays");
+	ASSERT_EQ(word_list_edit("0123456789abcdef0123456789", "xyzxyz", 1, out, sizeof(out)),
+		  -ENOSPC, "too small for the new word");
+	ASSERT_EQ(word_list_edit("", "x", 1, out, 0), -ENOSPC, "no room at all");
+}
+
+KTEST(device_words, "faultable devices are PCI IDs or PCI addresses")
+{
+	ASSERT_TRUE(device_word_valid("1234:11e8"), "IDs");
+	ASSERT_TRUE(device_word_valid("0000:00:04.0"), "address");
+	ASSERT_FALSE(device_word_valid("1234:11E8"), "upper case (the kernel prints lower)");
+	ASSERT_FALSE(device_word_valid("0000:00:04.8"), "function 8");
+	ASSERT_FALSE(device_word_valid("1234-11e8"), "dash");
+	ASSERT_FALSE(device_word_valid(""), "empty");
+	ASSERT_FALSE(device_word_valid("../../x"), "path");
+}
+
 int main(int argc, char **argv)
 {
 	return ktest_main(argc, argv);

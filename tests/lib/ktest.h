@@ -85,6 +85,14 @@ void ktest_metric(const char *key, long long value);
 #define EXPECT_GE(a, b, label) __KT_CMP(0, a, >=, b, label)
 
 #define ASSERT_TRUE(c, label) __KT_CMP(1, !!(c), ==, 1, label)
+#define ASSERT_STR_EQ(a, b, label) do {					\
+	const char *__sa = (a), *__sb = (b);				\
+	if (strcmp(__sa, __sb)) {					\
+		ktest_fail_at(__FILE__, __LINE__, "%s: \"%s\" vs \"%s\"",	\
+			      label, __sa, __sb);			\
+		ktest_fatal();						\
+	}								\
+} while (0)
 #define ASSERT_FALSE(c, label) __KT_CMP(1, !!(c), ==, 0, label)
 #define EXPECT_TRUE(c, label) __KT_CMP(0, !!(c), ==, 1, label)
 
