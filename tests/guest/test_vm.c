@@ -393,3 +393,149 @@ KTEST(vm_policy_renamed_unload, "iopfctl load --name: two copies of one object, 
 	ASSERT_EQ(run(out, sizeof(out), "iopfctl unload vm"), 0, out);
 	ASSERT_FALSE(registered("vm"), "vm is gone");
 }
+
+/* A field of /proc/meminfo (kB or a count), or -1. */
+static long meminfo(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* A field of /proc/PID/smaps_rollup in kB, or -1. */
+static long smaps_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Guest RAM on transparent huge pages (QEMU madvises it): phase 1 maps
+ * on fault, then every huge page is split and memory compacted (which
+ * migrates what it can), then phase 2 runs the same pages again.
+ */
+static void vm_thp_run(const char *policy, const char *tunables, bool unpinned)
+{
+	struct vm_maps m0, m1;
+	long thp0, thp1, lck0;
+	char line[256];
+	struct vm vm;
+	uint64_t c;
+
+	vm_setup();
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
+		KTEST_SKIP("no CONFIG_TRANSPARENT_HUGEPAGE");
+	ASSERT_EQ(run(NULL, 0, "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled"), 0,
+		  "THP on madvise");
+	ASSERT_EQ(run(line, sizeof(line), "iopfctl faultable add " EDU0), 0, line);
+	vm_policy(policy, tunables, CG_A);
+	vm_boot(&vm, EDU0, CG_A, "mode=stream mib=8 dmas=24 pause=1");
+	ASSERT_EQ(vm_expect(&vm, "payload: mode=", line, sizeof(line), RUN_S), 0, "phase 1");
+	ASSERT_EQ(payload_val(line, "errors"), 0, "phase 1 verified");
+	ASSERT_EQ(vm_expect(&vm, "payload: paused", line, sizeof(line), 30), 0, "paused");
+	c = vm_container_of(vm.pid);
+	ASSERT_OK(vm_mappings(c, &m0), "mappings");
+	thp0 = smaps_kb(vm.pid, "AnonHugePages:");
+	lck0 = vm_status_kb(vm.pid, "VmLck:");
+	ktest_metric("anon_huge_kb_before", thp0);
+	ASSERT_GT(thp0, 0, "QEMU's guest RAM is on huge pages");
+	ASSERT_GT(m0.fault_pages, 0, "pages mapped on fault");
+	if (unpinned)
+		ASSERT_EQ(lck0, 0, "nothing pinned");
+	else
+		ASSERT_EQ(lck0, (long)m0.fault_pages * 4, "what is mapped is pinned");
+
+	ASSERT_EQ(run(NULL, 0, "echo 1 > /sys/kernel/debug/split_huge_pages"), 0, "split every THP");
+	ASSERT_EQ(run(NULL, 0, "echo 1 > /proc/sys/vm/compact_memory"), 0, "compact (migrate)");
+	thp1 = smaps_kb(vm.pid, "AnonHugePages:");
+	ASSERT_OK(vm_mappings(c, &m1), "mappings");
+	ktest_metric("anon_huge_kb_after", thp1);
+	ktest_metric("mapped_before", m0.fault_pages);
+	ktest_metric("mapped_after", m1.fault_pages);
+	ASSERT_LT(thp1, thp0, "huge pages were split");
+	if (unpinned) {
+		ASSERT_LT(m1.fault_pages, m0.fault_pages, "the split unmapped the device's pages");
+	} else {
+		ASSERT_EQ(m1.fault_pages, m0.fault_pages, "pinned pages stay mapped");
+		ASSERT_EQ(vm_status_kb(vm.pid, "VmLck:"), lck0, "and pinned");
+	}
+
+	ASSERT_OK(vm_send(&vm, "g"), "resume");
+	ASSERT_EQ(vm_expect(&vm, "payload: mode=", line, sizeof(line), RUN_S), 0, "phase 2");
+	ASSERT_EQ(payload_val(line, "errors"), 0, "phase 2 verified");
+	ASSERT_EQ(payload_val(line, "lost"), 0, "phase 1's data survived the split");
+	ktest_metric("phase2_replays", payload_val(line, "replays"));
+	ASSERT_EQ(vm_wait(&vm, 60), 1, "QEMU exits with success");
+	vm_reset();
+}
+
+KTEST_T(vm_thp_pinned, "guest RAM on THP, pinned on fault: split and compaction leave the pins and the data", 900)
+{
+	vm_thp_run("vm", "-p max_window=64", false);
+}
+
+KTEST_T(vm_thp_unpinned, "guest RAM on THP, unpinned: a split unmaps the device's pages, which refault with their data", 900)
+{
+	vm_thp_run("vmu", "-p unpinned=1 -p max_window=64", true);
+}
+
+KTEST_T(vm_hugetlbfs, "guest RAM on hugetlbfs (-mem-path): mapped on fault, pinned, verified, released", 900)
+{
+	struct vm_opts o = {
+		.bdf = EDU0, .mem_mb = VM_MB, .cgroup = CG_A, .mem_path = "/dev/hugepages",
+		.append = "mode=random mib=16 dmas=24 seed=3 hold=1",
+	};
+	long free0, free1;
+	struct vm_maps m;
+	char line[256];
+	struct vm vm;
+
+	vm_setup();
+	if (access("/proc/sys/vm/nr_hugepages", F_OK))
+		KTEST_SKIP("no CONFIG_HUGETLBFS");
+	ASSERT_EQ(run(NULL, 0, "mkdir -p /dev/hugepages && "
+		      "{ grep -q ' /dev/hugepages ' /proc/mounts || "
+		      "mount -t hugetlbfs none /dev/hugepages; } && "
+		      "echo 48 > /proc/sys/vm/nr_hugepages"), 0, "hugetlbfs");
+	free0 = meminfo("HugePages_Free:");
+	ASSERT_EQ(run(line, sizeof(line), "iopfctl faultable add " EDU0), 0, line);
+	vm_policy("vm", "-p max_window=16", CG_A);
+	ASSERT_OK(vm_start(&vm, &o), "start QEMU");
+	ASSERT_EQ(vm_expect(&vm, "payload: start", line, sizeof(line), BOOT_S), 0, "starts");
+	ASSERT_EQ(vm_status_kb(vm.pid, "VmLck:"), 0, "nothing pinned at start");
+	vm_result(&vm, line, sizeof(line), 24);
+	ASSERT_OK(vm_mappings(vm_container_of(vm.pid), &m), "mappings");
+	ktest_metric("fault_pages", m.fault_pages);
+	ktest_metric("vmlck_kb", vm_status_kb(vm.pid, "VmLck:"));
+	ASSERT_GT(m.fault, 0, "hugetlbfs RAM mapped on fault");
+	ASSERT_EQ(vm_status_kb(vm.pid, "VmLck:"), (long)m.fault_pages * 4, "pinned as mapped");
+	ASSERT_LT(vm_status_kb(vm.pid, "VmLck:"), VM_KB / 4, "far from all RAM");
+	vm_kill(&vm);
+	for (int i = 0; i < 50; i++) {
+		free1 = meminfo("HugePages_Free:");
+		if (free1 == free0)
+			break;
+		usleep(100 * 1000);
+	}
+	ASSERT_EQ(free1, free0, "every huge page back");
+	vm_reset();
+}
