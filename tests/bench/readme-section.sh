@@ -13,7 +13,15 @@ mkdir -p build/bench
 	echo
 	cat results/targets.md
 	echo
-	for t in policy_injection inject_vs_eager bpf_vs_builtin policy_edu; do
+	if [ -f results/vm_targets.md ]; then
+		echo "Nested VMs (Debian's QEMU in the guest, edu passed through; pinned = plain"
+		echo "type1, on fault = the \`vm\` policy bound by the admin):"
+		echo
+		cat results/vm_targets.md
+		echo
+	fi
+	for t in policy_injection inject_vs_eager bpf_vs_builtin policy_edu \
+		vm_startup vm_density vm_slowdown; do
 		[ -f "results/$t.png" ] && echo "![$t](results/$t.png)"
 	done
 	echo
@@ -21,7 +29,10 @@ mkdir -p build/bench
 	echo "touched, mapped, pinned, wasted, time per fault and per page),"
 	echo "[fault-driven vs eager MAP_DMA](results/inject_vs_eager.md),"
 	echo "[BPF vs built-in](results/bpf_vs_builtin.md), [edu retries](results/policy_edu.md),"
-	echo "[memory](results/memory.md); each also as CSV beside it."
+	echo "[memory](results/memory.md), [VM start](results/vm_startup.md)"
+	echo "([fit](results/vm_startup_fit.md), [every boot](results/vm_startup_raw.md)),"
+	echo "[VM density](results/vm_density.md), [VM slowdown](results/vm_slowdown.md);"
+	echo "each also as CSV beside it."
 	echo '<!-- bench:end -->'
 } > build/bench/readme-section.md
 awk 'BEGIN { while ((getline l < "build/bench/readme-section.md") > 0) sec = sec l "\n" }
