@@ -17,34 +17,14 @@
 const volatile __u32 min_window = 1;
 const volatile __u32 max_window = 512;
 
-struct stream {
-	__u64 next;	/* IOVA just past the last prefault */
-	__u32 window;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);		/* container id */
-	__type(value, struct stream);
-} streams SEC(".maps");
+IOPF_STREAMS(streams);
 
 IOPF_FAULT(sequential_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
 {
-	struct stream *s, fresh = {};
-	__u32 w = min_window ?: 1;
+	__u32 w = iopf_stream_window(&streams, fc->container_id, fc->iova, min_window,
+				     max_window);
 
-	s = iopf_container_state(&streams, fc->container_id, &fresh);
-	if (!s)
-		return iopf_decide(d, 0, 0, 0);
-	if (s->window && fc->iova == s->next) {
-		w = s->window * 2;
-		if (w > max_window)
-			w = max_window;
-	}
-	s->window = w;
-	s->next = fc->iova + (__u64)w * IOPF_PAGE;
 	return iopf_decide(d, 0, w - 1, 0);
 }
 

@@ -25,17 +25,7 @@ const volatile __u32 min_window = 1;
 const volatile __u32 max_window = 512;
 const volatile __u32 unpinned;
 
-struct stream {
-	__u64 next;	/* IOVA just past the last prefault */
-	__u32 window;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);		/* container id */
-	__type(value, struct stream);
-} streams SEC(".maps");
+IOPF_STREAMS(streams);
 
 IOPF_MAP(vm_map, const struct vfio_iopf_map_ctx *mc)
 {
@@ -54,21 +44,10 @@ IOPF_MAP(vm_map, const struct vfio_iopf_map_ctx *mc)
 IOPF_FAULT(vm_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
 {
-	__u32 flags = unpinned ? VFIO_IOPF_UNPINNED : 0;
-	struct stream *s, fresh = {};
-	__u32 w = min_window ?: 1;
+	__u32 w = iopf_stream_window(&streams, fc->container_id, fc->iova, min_window,
+				     max_window);
 
-	s = iopf_container_state(&streams, fc->container_id, &fresh);
-	if (!s)
-		return iopf_decide(d, 0, 0, flags);
-	if (s->window && fc->iova == s->next) {
-		w = s->window * 2;
-		if (w > max_window)
-			w = max_window;
-	}
-	s->window = w;
-	s->next = fc->iova + (__u64)w * IOPF_PAGE;
-	return iopf_decide(d, 0, w - 1, flags);
+	return iopf_decide(d, 0, w - 1, unpinned ? VFIO_IOPF_UNPINNED : 0);
 }
 
 IOPF_DEFAULT_DONE(vm)

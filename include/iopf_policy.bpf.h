@@ -68,6 +68,45 @@ static __always_inline void *iopf_container_state(void *map, __u64 id,
 	return bpf_map_lookup_elem(map, &id);
 }
 
+/*
+ * Readahead for device streams, per container: a fault where the last
+ * prefault ended doubles the window up to @max, a fault elsewhere starts
+ * again at @min. Policies keep it in IOPF_STREAMS(name), a hash keyed by
+ * container id (delete the entry in unbind()). Returns the window, in
+ * pages, for the fault at @iova; @min if the map is full.
+ */
+struct iopf_stream {
+	__u64 next;	/* IOVA just past the last prefault */
+	__u32 window;
+};
+
+#define IOPF_STREAMS(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__uint(max_entries, 1024);				\
+		__type(key, __u64);	/* container id */		\
+		__type(value, struct iopf_stream);			\
+	} name SEC(".maps")
+
+static __always_inline __u32 iopf_stream_window(void *streams, __u64 container_id,
+						 __u64 iova, __u32 min, __u32 max)
+{
+	struct iopf_stream *s, fresh = {};
+	__u32 w = min ?: 1;
+
+	s = iopf_container_state(streams, container_id, &fresh);
+	if (!s)
+		return w;
+	if (s->window && iova == s->next) {
+		w = s->window * 2;
+		if (w > max)
+			w = max;
+	}
+	s->window = w;
+	s->next = iova + (__u64)w * IOPF_PAGE;
+	return w;
+}
+
 extern int bpf_vfio_iopf_page_mapped(const struct vfio_iopf_fault_ctx *ctx,
 				     __u64 iova) __ksym;
 

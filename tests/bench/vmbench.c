@@ -75,16 +75,40 @@ static double median(double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/* The edu devices bound to vfio-pci, sorted. */
+/* The IOMMU group of a PCI device, or -1. */
+static int iommu_group(const char *bdf)
+{
+	char path[320], link[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = '\0';
+	return atoi(strrchr(link, '/') + 1);
+}
+
+/*
+ * The edu devices bound to vfio-pci, sorted, one per IOMMU group: a VM
+ * needs a group of its own.
+ */
 static int edu_devices(char bdf[][16], int max)
 {
+	int n, i, j, found = 0, groups[MAX_VMS];
 	struct dirent **ents;
-	int n, i, found = 0;
 
 	n = scandir("/sys/bus/pci/drivers/vfio-pci", &ents, NULL, alphasort);
 	for (i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] == '0' && strlen(ents[i]->d_name) == 12 && found < max)
+		int g = iommu_group(ents[i]->d_name);
+
+		for (j = 0; j < found && groups[j] != g; j++)
+			;
+		if (ents[i]->d_name[0] == '0' && strlen(ents[i]->d_name) == 12 && g >= 0 &&
+		    j == found && found < max) {
+			groups[found] = g;
 			snprintf(bdf[found++], 16, "%s", ents[i]->d_name);
+		}
 		free(ents[i]);
 	}
 	if (n >= 0)
@@ -253,10 +277,11 @@ out:
 static void bench_slowdown(const char *bdf, int rounds)
 {
 	double t[2][16], rp[2][16];
-	const int dmas = 200;
+	/* 200 payload ops, each a verified round trip of 2 DMAs. */
+	const int dmas = 400;
 	int r, v;
 
-	printf("csv:vm_slowdown_raw:round,variant,workload_s,dmas,replays\n");
+	printf("csv:vm_slowdown_raw:round,variant,workload_s,dmas,replayed_round_trips\n");
 	for (r = 0; r < rounds; r++)
 		for (v = 0; v < 2; v++) {
 			struct vm_opts o = {

@@ -394,38 +394,18 @@ KTEST(vm_policy_renamed_unload, "iopfctl load --name: two copies of one object, 
 	ASSERT_FALSE(registered("vm"), "vm is gone");
 }
 
-/* A field of /proc/meminfo (kB or a count), or -1. */
 static long meminfo(const char *field)
 {
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			v = strtol(line + strlen(field), NULL, 10);
-	fclose(f);
-	return v;
+	return file_field("/proc/meminfo", field);
 }
 
 /* A field of /proc/PID/smaps_rollup in kB, or -1. */
 static long smaps_kb(pid_t pid, const char *field)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field), NULL, 10);
-	fclose(f);
-	return kb;
+	return file_field(path, field);
 }
 
 /*

@@ -221,21 +221,28 @@ void vm_kill(struct vm *vm)
 	vm->in = vm->out = -1;
 }
 
-long vm_status_kb(pid_t pid, const char *field)
+long file_field(const char *path, const char *field)
 {
-	char path[64], line[256];
-	long kb = -1;
+	char line[256];
+	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field), NULL, 10);
+			v = strtol(line + strlen(field), NULL, 10);
 	fclose(f);
-	return kb;
+	return v;
+}
+
+long vm_status_kb(pid_t pid, const char *field)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return file_field(path, field);
 }
 
 long long payload_val(const char *line, const char *key)

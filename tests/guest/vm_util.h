@@ -51,6 +51,8 @@ int vm_send(struct vm *vm, const char *s);
 int vm_wait(struct vm *vm, int timeout_s);
 /* Kill QEMU (SIGKILL) and reap it. */
 void vm_kill(struct vm *vm);
+/* The number after "FIELD" on a line of a file (/proc/meminfo, ...), or -1. */
+long file_field(const char *path, const char *field);
 /* A field of /proc/PID/status in kB ("VmLck:"), or -1. */
 long vm_status_kb(pid_t pid, const char *field);
 /* The value of KEY=NUMBER in a payload line, or -1. */
