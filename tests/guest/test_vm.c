@@ -79,17 +79,18 @@ static void vm_result(struct vm *vm, char *line, size_t len, long long dmas)
 
 static long long vmstat(const char *key)
 {
-	char line[128];
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
+	char field[64];
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			v = atoll(line + strlen(key) + 1);
-	fclose(f);
-	return v;
+	snprintf(field, sizeof(field), "%s ", key);
+	return file_field("/proc/vmstat", field);
+}
+
+/* edu 0 faultable, and the vm policy as the global default. */
+static void vm_default_policy(void)
+{
+	ASSERT_EQ(run(NULL, 0, "iopfctl faultable add " EDU0), 0, "faultable");
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("vm") " && iopfctl attach vm --default"), 0,
+		  "the default policy");
 }
 
 KTEST_T(vm_baseline_pins_all, "plain type1: QEMU pins all guest RAM before the guest runs", 600)
@@ -311,9 +312,7 @@ KTEST_T(vm_unfaultable_group_refused, "a group whose device is not faultable can
 	int c, ret;
 
 	vm_reset();
-	ASSERT_EQ(run(NULL, 0, "iopfctl faultable add " EDU0), 0, "faultable");
-	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("vm") " && iopfctl attach vm --default"), 0,
-		  "the default policy");
+	vm_default_policy();
 	c = vfio_container_open();
 	ASSERT_OK(c, "container");
 	ASSERT_OK(vfio_dev_open(&d0, c, EDU0), "open edu 0");
@@ -342,9 +341,7 @@ KTEST_T(vm_mappings_read_during_release, "reading the mappings list while contai
 	int i;
 
 	vm_reset();
-	ASSERT_EQ(run(NULL, 0, "iopfctl faultable add " EDU0), 0, "faultable");
-	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("vm") " && iopfctl attach vm --default"), 0,
-		  "the default policy");
+	vm_default_policy();
 	reader = fork();
 	ASSERT_OK(reader, "fork");
 	if (!reader) {
