@@ -45,6 +45,9 @@ extern const size_t nr_stat_fields;
 
 /* Format statistics as JSON ({"container":..., "faults":..., ...}). */
 int stats_json(const iopf_stats_t *st, char *buf, size_t len);
+/* Find version 1 of capability @id, of @len bytes, in a GET_INFO buffer. */
+const void *find_info_cap(const void *info, size_t size, uint16_t id,
+			  size_t len);
 /* Find a stats capability in a GET_INFO buffer of @size bytes. */
 const iopf_stats_t *find_stats_cap(const void *info, size_t size);
 

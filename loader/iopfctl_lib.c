@@ -139,7 +139,8 @@ int stats_json(const iopf_stats_t *st, char *buf, size_t len)
 	return used + n;
 }
 
-const iopf_stats_t *find_stats_cap(const void *info_buf, size_t size)
+const void *find_info_cap(const void *info_buf, size_t size, uint16_t id,
+			  size_t len)
 {
 	const struct vfio_iommu_type1_info *info = info_buf;
 	const struct vfio_info_cap_header *hdr;
@@ -151,11 +152,16 @@ const iopf_stats_t *find_stats_cap(const void *info_buf, size_t size)
 		if (off < sizeof(*info) || off + sizeof(*hdr) > size)
 			return NULL;
 		hdr = (const void *)((const char *)info_buf + off);
-		if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOPF && hdr->version == 1 &&
-		    off + sizeof(iopf_stats_t) <= size)
-			return (const void *)hdr;
+		if (hdr->id == id && hdr->version == 1 && off + len <= size)
+			return hdr;
 	}
 	return NULL;
+}
+
+const iopf_stats_t *find_stats_cap(const void *info_buf, size_t size)
+{
+	return find_info_cap(info_buf, size, VFIO_IOMMU_TYPE1_INFO_CAP_IOPF,
+			     sizeof(iopf_stats_t));
 }
 
 int word_list_edit(const char *list, const char *word, int add, char *out, size_t len)

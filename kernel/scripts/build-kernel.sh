@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 JOBS=${JOBS:-$(nproc)}
-out_link=$TOP/build/kernel
+out_link=${OUT_LINK:-$TOP/build/kernel}
 key="$(src_version | tr '~:' '__')-s$(series_hash)-c$(config_hash)"
 stamp=$CACHE/out/$key
 

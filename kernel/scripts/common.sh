@@ -6,7 +6,7 @@ PROJECT=vfio-iopf
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/$PROJECT
 SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
-SERIES_DIR=$TOP/kernel/patches
+SERIES_DIR=${SERIES_DIR:-$TOP/kernel/patches}
 CONFIG_DIR=$TOP/kernel/configs
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }

@@ -18,9 +18,17 @@
  *                    mapped, as on a device.
  *   policy_edu       a smaller run of workloads x policies on the edu
  *                    device: DMAs, device-visible retries, faults, pages.
- *   bpf_vs_builtin   the built-in default against bpf/default (the same
- *                    decisions), alternating per round: the cost of the
- *                    BPF call.
+ *   bpf_vs_builtin   the built-in default against bpf/bare (the same
+ *                    decisions, the same work) and bpf/default (plus its
+ *                    statistics), interleaved over 31 rounds: the cost of
+ *                    the BPF call, as the median ratio and its 95%
+ *                    confidence interval, and the policy's share of a fault.
+ *   fault_phases     where a fault's time goes (the time capability), per
+ *                    policy, one fault at a time and in bursts.
+ *   fault_cost       ns per 1-page fault of the built-in policy, one at a
+ *                    time and in bursts, median of 31 rounds: the rows of
+ *                    this kernel, labelled by iopf.label= (make bench
+ *                    BENCH_BASE=REV boots the series of REV too).
  *   memory           a workload touching 10% of a 1 GiB mapping: memory
  *                    pinned, in locked_vm and reclaimable under static
  *                    pinning, IOPF pinned (built-in) and IOPF unpinned.
@@ -43,6 +51,7 @@
 #include "iopf_util.h"
 
 #define ROUNDS		5
+#define CI_ROUNDS	31	/* rounds of the comparisons that give a CI */
 #define IOVA		0x1000000ULL
 #define NPAGES		16384		/* 64 MiB mapping */
 #define EDU_PAGES	256
@@ -66,6 +75,75 @@ static double median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double pct(double *v, int n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[(int)(p * (n - 1) + 0.5)];
+}
+
+/*
+ * Distribution-free 95% confidence interval of the median of @n samples:
+ * the order statistics k and n + 1 - k (1-based) with the largest k such
+ * that P(Binomial(n, 1/2) < k) <= 2.5%.
+ */
+static void median_ci(double *v, int n, double *lo, double *hi)
+{
+	double p = 1.0 / (1ULL << n), cum = 0, c = 1;
+	int k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	/* cum = P(X <= k - 1); c = C(n, k) */
+	while (k < n / 2 && cum + c * p <= 0.025) {
+		cum += c * p;
+		c = c * (n - k) / (k + 1);
+		k++;
+	}
+	if (!k)
+		k = 1;
+	*lo = v[k - 1];
+	*hi = v[n - k];
+}
+
+/* What /proc/cmdline says of @key (iopf.bench=, iopf.label=), or @def. */
+static const char *cmdline_arg(const char *key, const char *def)
+{
+	static char line[4096];
+	static char val[2][256];
+	static int slot;
+	char *p, *e;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	if (!f)
+		return def;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	for (p = strtok(line, " \n"); p; p = strtok(NULL, " \n")) {
+		if (strncmp(p, key, strlen(key)) || p[strlen(key)] != '=')
+			continue;
+		e = val[slot++ % 2];
+		snprintf(e, sizeof(val[0]), "%s", p + strlen(key) + 1);
+		return e;
+	}
+	return def;
+}
+
+/* Is section @name asked for? All are, unless iopf.bench= names some. */
+static bool section(const char *name)
+{
+	const char *list = cmdline_arg("iopf.bench", NULL);
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!list)
+		return true;
+	for (p = list; (p = strstr(p, name)); p += len)
+		if ((p == list || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
 }
 
 /* Eager MAP_DMA cost per page for 4096 pages, for the targets table. */
@@ -346,46 +424,211 @@ static int bench_policies(int c)
 	return 0;
 }
 
-/*
- * The built-in C default against bpf/default (the same decisions), in
- * alternating rounds: kernel handling time per fault, one fault at a time.
- */
-static int bench_bpf_vs_builtin(int c, double *ratio_out)
+static const struct pol bare = { "bpf_bare", "bare", "/lib/iopf/bare.bpf.o" };
+
+/* The time capability, or zeros on a kernel without it. */
+static void times_of(int c, iopf_times_t *t)
 {
-	const unsigned int n = 1024;
-	uint8_t *buf = alloc_pages_fill(n * PAGE, 1);
-	iopf_stats_t st0, st;
-	double t[2][ROUNDS];
+	if (iopf_times(c, t))
+		memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Inject @n faults on fresh pages of @buf mapped at IOVA, one at a time
+ * (@burst false: each answered before the next) or in one burst; give the
+ * kernel's handling time per fault, the wall time per fault, and the
+ * counters' growth.
+ */
+static int fault_run(int c, uint8_t *buf, unsigned int n, bool burst,
+		     const struct pol *p, double *ns, double *wall,
+		     iopf_stats_t *dst, iopf_times_t *dt)
+{
+	iopf_stats_t s0, s1;
+	iopf_times_t t0, t1;
 	unsigned int i;
+	double w0;
+	int ret;
+
+	ret = vfio_map(c, buf, IOVA, n * PAGE, IOPF_RW) ?: pol_bind(c, p);
+	if (ret)
+		return ret;
+	iopf_stats(c, &s0);
+	times_of(c, &t0);
+	w0 = now_ns();
+	if (burst)
+		ret = iopf_inject(c, IOVA, PAGE, n, VFIO_IOPF_TEST_PERM_READ);
+	for (i = 0; !burst && !ret && i < n; i++)
+		ret = iopf_inject(c, IOVA + (uint64_t)i * PAGE, PAGE, 1,
+				  VFIO_IOPF_TEST_PERM_READ);
+	*wall = (now_ns() - w0) / n;
+	iopf_stats(c, &s1);
+	times_of(c, &t1);
+	if (!ret && s1.faults - s0.faults != n)
+		ret = -EIO;
+	if (vfio_unmap(c, IOVA, n * PAGE) && !ret)
+		ret = -EIO;
+	if (ret)
+		return ret;
+	*ns = (double)(s1.time_ns - s0.time_ns) / n;
+	if (dst) {
+		uint64_t *a = (uint64_t *)&s1, *b = (uint64_t *)&s0;
+		size_t k;
+
+		for (k = 0; k < sizeof(s1) / 8; k++)
+			a[k] -= b[k];
+		*dst = s1;
+	}
+	if (dt) {
+		uint64_t *a = (uint64_t *)&t1, *b = (uint64_t *)&t0;
+		size_t k;
+
+		for (k = 1; k < sizeof(t1) / 8; k++)
+			a[k] -= b[k];
+		*dt = t1;
+	}
+	return 0;
+}
+
+/*
+ * The built-in C default against bpf/bare (the same decisions, the same
+ * work) and bpf/default (plus its per-CPU statistics in fault() and
+ * done()), interleaved round by round: kernel handling time per fault,
+ * one fault at a time. The ratio is taken per round; its median and the
+ * 95% confidence interval of the median are reported.
+ */
+static int bench_bpf_vs_builtin(int c, double *ratio_out, double *ci_out,
+				double *share_out)
+{
+	const struct pol *v[3] = { &pols[1], &bare, &pols[2] };
+	double t[3][CI_ROUNDS], r1[CI_ROUNDS], r2[CI_ROUNDS], wall, lo, hi;
+	const unsigned int n = 256;
+	uint8_t *buf = alloc_pages_fill(n * PAGE, 1);
+	uint64_t pol_ns[3] = {}, all_ns[3] = {};
+	iopf_times_t dt;
+	iopf_stats_t ds;
 	int r, k, ret;
 
-	if (!buf || pol_load(&pols[2]))
+	if (!buf || pol_load(&pols[2]) || pol_load(&bare))
 		return die("bpf_vs_builtin setup", -EINVAL);
-	printf("csv:bpf_vs_builtin:round,builtin_ns_per_fault,bpf_ns_per_fault,ratio\n");
-	for (r = 0; r < ROUNDS; r++) {
-		for (k = 0; k < 2; k++) {
-			ret = vfio_map(c, buf, IOVA, n * PAGE, IOPF_RW) ?:
-			      pol_bind(c, &pols[1 + k]);
+	printf("csv:bpf_vs_builtin_rounds:round,builtin_ns_per_fault,bare_ns_per_fault,"
+	       "default_ns_per_fault,bare_ratio,default_ratio\n");
+	for (r = 0; r < CI_ROUNDS; r++) {
+		/* Rotate the order, so that no variant always runs first. */
+		for (k = 0; k < 3; k++) {
+			int j = (k + r) % 3;
+
+			ret = fault_run(c, buf, n, false, v[j], &t[j][r], &wall, &ds, &dt);
 			if (ret)
-				return die("bpf_vs_builtin map", ret);
-			iopf_stats(c, &st0);
-			for (i = 0; !ret && i < n; i++)
-				ret = iopf_inject(c, IOVA + (uint64_t)i * PAGE, PAGE, 1,
-						  VFIO_IOPF_TEST_PERM_READ);
-			iopf_stats(c, &st);
-			t[k][r] = (double)(st.time_ns - st0.time_ns) / (st.faults - st0.faults);
-			if (ret || vfio_unmap(c, IOVA, n * PAGE))
 				return die("bpf_vs_builtin inject", ret);
+			pol_ns[j] += dt.policy_ns;
+			all_ns[j] += ds.time_ns;
 		}
-		printf("csv:bpf_vs_builtin:%d,%.0f,%.0f,%.3f\n", r, t[0][r], t[1][r],
-		       t[1][r] / t[0][r]);
+		r1[r] = t[1][r] / t[0][r];
+		r2[r] = t[2][r] / t[0][r];
+		printf("csv:bpf_vs_builtin_rounds:%d,%.0f,%.0f,%.0f,%.3f,%.3f\n", r,
+		       t[0][r], t[1][r], t[2][r], r1[r], r2[r]);
 	}
 	pol_bind(c, &pols[1]);
 	pol_unload(&pols[2]);
-	*ratio_out = median(t[1], ROUNDS) / median(t[0], ROUNDS);
-	printf("csv:bpf_vs_builtin:median,%.0f,%.0f,%.3f\n", median(t[0], ROUNDS),
-	       median(t[1], ROUNDS), *ratio_out);
+	pol_unload(&bare);
+	printf("csv:bpf_vs_builtin:variant,median_ns_per_fault,ratio_median,ratio_ci95_low,"
+	       "ratio_ci95_high,policy_share_pct\n");
+	printf("csv:bpf_vs_builtin:builtin,%.0f,1.000,1.000,1.000,%.2f\n",
+	       median(t[0], CI_ROUNDS), all_ns[0] ? 100.0 * pol_ns[0] / all_ns[0] : 0);
+	*ratio_out = median(r1, CI_ROUNDS);
+	median_ci(r1, CI_ROUNDS, &lo, &hi);
+	ci_out[0] = lo;
+	ci_out[1] = hi;
+	*share_out = all_ns[1] ? 100.0 * pol_ns[1] / all_ns[1] : 0;
+	printf("csv:bpf_vs_builtin:bpf_bare,%.0f,%.3f,%.3f,%.3f,%.2f\n",
+	       median(t[1], CI_ROUNDS), *ratio_out, lo, hi, *share_out);
+	median_ci(r2, CI_ROUNDS, &lo, &hi);
+	printf("csv:bpf_vs_builtin:bpf_default,%.0f,%.3f,%.3f,%.3f,%.2f\n",
+	       median(t[2], CI_ROUNDS), median(r2, CI_ROUNDS), lo, hi,
+	       all_ns[2] ? 100.0 * pol_ns[2] / all_ns[2] : 0);
 	munmap(buf, n * PAGE);
+	return 0;
+}
+
+/* Where a fault's time goes, per policy, one at a time and in bursts. */
+static int bench_phases(int c)
+{
+	static const size_t pis[] = { 1, 2, 4, 6, 7 };
+	const unsigned int n = 1024;
+	uint8_t *buf = alloc_pages_fill(n * PAGE, 1);
+	double ns, wall;
+	iopf_times_t dt;
+	iopf_stats_t ds;
+	size_t k;
+	int burst, ret;
+
+	if (!buf)
+		return die("alloc", -ENOMEM);
+	printf("csv:fault_phases:policy,mode,faults,batches,groups_per_batch,queue_ns,"
+	       "lookup_ns,policy_ns,pin_ns,map_ns,sync_ns,response_ns,handling_ns,"
+	       "pages_mapped\n");
+	for (k = 0; k <= sizeof(pis) / sizeof(pis[0]); k++) {
+		const struct pol *p = k < sizeof(pis) / sizeof(pis[0]) ? &pols[pis[k]] : &bare;
+
+		if (pol_load(p))
+			return 1;
+		for (burst = 0; burst < 2; burst++) {
+			ret = fault_run(c, buf, burst ? n : n / 4, burst, p, &ns, &wall,
+					&ds, &dt);
+			if (ret)
+				return die("fault_phases inject", ret);
+			/* Per fault: the batch phases spread over their faults. */
+#define PF(x) (ds.faults ? (double)(x) / ds.faults : 0)
+			printf("csv:fault_phases:%s,%s,%llu,%llu,%.1f,%.0f,%.0f,%.0f,%.0f,%.0f,"
+			       "%.0f,%.0f,%.0f,%llu\n", p->label, burst ? "burst" : "single",
+			       (unsigned long long)ds.faults, (unsigned long long)dt.batches,
+			       dt.batches ? (double)dt.batch_groups / dt.batches : 0,
+			       PF(dt.queue_ns), PF(dt.lookup_ns), PF(dt.policy_ns),
+			       PF(dt.pin_ns), PF(dt.map_ns), PF(dt.sync_ns),
+			       PF(dt.response_ns), PF(ds.time_ns),
+			       (unsigned long long)ds.pages_mapped_total);
+#undef PF
+		}
+		pol_unload(p);
+		fprintf(stderr, "iopf-bench: fault_phases: %s done\n", p->label);
+	}
+	pol_bind(c, &pols[1]);
+	munmap(buf, n * PAGE);
+	return 0;
+}
+
+/*
+ * ns per 1-page fault of the built-in policy, one fault at a time and in
+ * bursts of 1024, 31 rounds each: the kernel's handling time (time_ns)
+ * and the wall time of the injection. Labelled with iopf.label=, so that
+ * bench.sh can put two kernels side by side.
+ */
+static int bench_fault_cost(int c)
+{
+	const char *label = cmdline_arg("iopf.label", "this");
+	double ns[2][CI_ROUNDS], wall[2][CI_ROUNDS];
+	const unsigned int n[2] = { 256, 1024 };
+	uint8_t *buf = alloc_pages_fill(n[1] * PAGE, 1);
+	int r, m, ret;
+
+	if (!buf)
+		return die("alloc", -ENOMEM);
+	for (r = 0; r < CI_ROUNDS; r++) {
+		for (m = 0; m < 2; m++) {
+			ret = fault_run(c, buf, n[m], m, &pols[1], &ns[m][r], &wall[m][r],
+					NULL, NULL);
+			if (ret)
+				return die("fault_cost inject", ret);
+		}
+	}
+	printf("csv:fault_cost:kernel,mode,rounds,median_ns_per_fault,p25_ns,p75_ns,"
+	       "median_wall_ns_per_fault\n");
+	for (m = 0; m < 2; m++)
+		printf("csv:fault_cost:%s,%s,%d,%.0f,%.0f,%.0f,%.0f\n", label,
+		       m ? "burst" : "single", CI_ROUNDS, median(ns[m], CI_ROUNDS),
+		       pct(ns[m], CI_ROUNDS, 0.25), pct(ns[m], CI_ROUNDS, 0.75),
+		       median(wall[m], CI_ROUNDS));
+	munmap(buf, n[1] * PAGE);
 	return 0;
 }
 
@@ -510,7 +753,7 @@ static int bench_memory(int c)
 	return 0;
 }
 
-static void print_targets(double bpf_ratio)
+static void print_targets(double bpf_ratio, const double *ci, double share)
 {
 	const struct cell *b = &inj[W_SEQ][1], *s = &inj[W_SEQ][7], *w512 = &inj[W_SEQ][6];
 	double best_rand = 1e9;
@@ -534,8 +777,11 @@ static void print_targets(double bpf_ratio)
 	       s->faults && b->faults >= 64 * s->faults ? "yes" : "no");
 	printf("csv:targets:random pinned beyond touched (best prefaulting policy: %s),%.1f%%,<= 10%%,%s\n",
 	       best, best_rand, best_rand <= 10 ? "yes" : "no");
-	printf("csv:targets:bpf/default vs built-in per fault,%.3fx,<= 1.02x,%s\n",
+	printf("csv:targets:bpf/bare vs built-in per fault (median of %d rounds; 95%% CI %.3f-%.3f),"
+	       "%.3fx,<= 1.02x,%s\n", CI_ROUNDS, ci[0], ci[1],
 	       bpf_ratio, bpf_ratio <= 1.02 ? "yes" : "no");
+	printf("csv:targets:policy call share of a fault (bpf/bare),%.2f%%,<= 2%%,%s\n",
+	       share, share <= 2 ? "yes" : "no");
 	if (w512->mapped && eager_ns_per_page_4096 > 0) {
 		double r = (w512->ns / w512->mapped) / eager_ns_per_page_4096;
 
@@ -546,10 +792,10 @@ static void print_targets(double bpf_ratio)
 
 int main(void)
 {
+	double bpf_ratio = 0, ci[2] = {}, share = 0;
 	char bdfs[MAX_EDU][32];
-	double bpf_ratio = 0;
 	struct vfio_dev d;
-	int c, ret;
+	int c, ret = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (edu_find(bdfs, MAX_EDU) < 1)
@@ -561,11 +807,17 @@ int main(void)
 	if (ret)
 		return die("vfio_dev_open", ret);
 
-	ret = bench_inject_vs_eager(c) ?: bench_policies(c) ?:
-	      bench_bpf_vs_builtin(c, &bpf_ratio) ?: bench_memory(c) ?:
-	      bench_edu(c, &d);
-	if (!ret)
-		print_targets(bpf_ratio);
+	if (section("fault_cost"))
+		ret = bench_fault_cost(c);
+	if (!ret && section("phases"))
+		ret = bench_phases(c);
+	if (!ret && section("bpf_vs_builtin"))
+		ret = bench_bpf_vs_builtin(c, &bpf_ratio, ci, &share);
+	if (!ret && section("main"))
+		ret = bench_inject_vs_eager(c) ?: bench_policies(c) ?:
+		      bench_memory(c) ?: bench_edu(c, &d);
+	if (!ret && section("main") && section("bpf_vs_builtin"))
+		print_targets(bpf_ratio, ci, share);
 
 	vfio_dev_close(&d);
 	close(c);

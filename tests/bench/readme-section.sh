@@ -20,15 +20,25 @@ mkdir -p build/bench
 		cat results/vm_targets.md
 		echo
 	fi
-	for t in policy_injection inject_vs_eager bpf_vs_builtin policy_edu \
-		vm_startup vm_density vm_slowdown; do
+	if [ -f results/fault_cost_speedup.md ]; then
+		echo "Built-in policy, ns per 1-page fault (kernel handling, median of 31"
+		echo "rounds, p25-p75 beside it), before and after the fast-path patches"
+		echo "(\`make bench BENCH_BASE=REV\`, the two kernels booted back to back):"
+		echo
+		cat results/fault_cost_speedup.md
+		echo
+	fi
+	for t in fault_phases bpf_vs_builtin_rounds policy_injection inject_vs_eager \
+		policy_edu vm_startup vm_density vm_slowdown; do
 		[ -f "results/$t.png" ] && echo "![$t](results/$t.png)"
 	done
 	echo
 	echo "Tables: [every workload x policy](results/policy_injection.md) (faults, pages"
 	echo "touched, mapped, pinned, wasted, time per fault and per page),"
 	echo "[fault-driven vs eager MAP_DMA](results/inject_vs_eager.md),"
-	echo "[BPF vs built-in](results/bpf_vs_builtin.md), [edu retries](results/policy_edu.md),"
+	echo "[BPF vs built-in](results/bpf_vs_builtin.md) ([every round](results/bpf_vs_builtin_rounds.md)),"
+	echo "[where a fault's time goes](results/fault_phases.md),"
+	echo "[ns per fault](results/fault_cost.md), [edu retries](results/policy_edu.md),"
 	echo "[memory](results/memory.md), [VM start](results/vm_startup.md)"
 	echo "([fit](results/vm_startup_fit.md), [every boot](results/vm_startup_raw.md)),"
 	echo "[VM density](results/vm_density.md), [VM slowdown](results/vm_slowdown.md);"

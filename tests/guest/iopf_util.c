@@ -11,10 +11,11 @@
 #include "iopf_util.h"
 #include "iopfctl.h"
 
-int iopf_stats(int container, iopf_stats_t *st)
+/* Copy version 1 of GET_INFO capability @id, of @len bytes, to @out. */
+static int iopf_info_cap(int container, uint16_t id, void *out, size_t len)
 {
 	struct vfio_iommu_type1_info *info = NULL;
-	const iopf_stats_t *cap;
+	const void *cap;
 	size_t sz = sizeof(*info);
 	int ret, pass;
 
@@ -32,11 +33,23 @@ int iopf_stats(int container, iopf_stats_t *st)
 		}
 		sz = info->argsz;
 	}
-	cap = find_stats_cap(info, sz);
+	cap = find_info_cap(info, sz, id, len);
 	if (cap)
-		*st = *cap;
+		memcpy(out, cap, len);
 	free(info);
 	return cap ? 0 : -ENOENT;
+}
+
+int iopf_stats(int container, iopf_stats_t *st)
+{
+	return iopf_info_cap(container, VFIO_IOMMU_TYPE1_INFO_CAP_IOPF, st,
+			     sizeof(*st));
+}
+
+int iopf_times(int container, iopf_times_t *t)
+{
+	return iopf_info_cap(container, VFIO_IOMMU_TYPE1_INFO_CAP_IOPF_TIME, t,
+			     sizeof(*t));
 }
 
 int iopf_inject_group(int container, int group, uint64_t iova, uint64_t stride,

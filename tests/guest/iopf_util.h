@@ -14,9 +14,12 @@
 #define IOPF_RW		(RW | VFIO_DMA_MAP_FLAG_IOPF)
 
 typedef struct vfio_iommu_type1_info_cap_iopf iopf_stats_t;
+typedef struct vfio_iommu_type1_info_cap_iopf_time iopf_times_t;
 
 /* The container's IOPF statistics; 0 or -errno. */
 int iopf_stats(int container, iopf_stats_t *st);
+/* Where the container's fault time went, and its batches; 0 or -errno. */
+int iopf_times(int container, iopf_times_t *t);
 /* Inject @count faults from @iova, @stride apart; waits for the answers. */
 int iopf_inject(int container, uint64_t iova, uint64_t stride, uint32_t count,
 		uint32_t perm);

@@ -211,6 +211,55 @@ KTEST(iopf_inject_thousands, "4096 injected faults map 4096 pages; repeats map n
 	teardown(&f);
 }
 
+KTEST(iopf_batches, "queued faults are handled in batches of up to 32, and the time breakdown adds up")
+{
+	const uint32_t n = 512;
+	iopf_times_t t;
+	struct fixture f;
+	iopf_stats_t st;
+	uint8_t *buf;
+	uint32_t i;
+
+	setup(&f, 0);
+	buf = alloc_pages_fill(n * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, n * PAGE, IOPF_RW), "IOPF map");
+	ASSERT_OK(iopf_times(f.c, &t), "time capability present");
+	ASSERT_EQ(t.header.version, 1, "version 1");
+	ASSERT_EQ(t.flags + t.reserved, 0, "no flags, reserved 0");
+	for (i = 0; i < sizeof(t.reserved2) / sizeof(t.reserved2[0]); i++)
+		ASSERT_EQ(t.reserved2[i], 0, "reserved2 is 0");
+	ASSERT_EQ(t.batches + t.batch_groups + t.lookup_ns, 0, "nothing yet");
+
+	/* The injection queues faults faster than the work resolves them. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_A, PAGE, n, VFIO_IOPF_TEST_PERM_READ), "inject");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_OK(iopf_times(f.c, &t), "times");
+	ASSERT_EQ(st.resolved, n, "every fault resolved");
+	ASSERT_EQ(st.pages_mapped, n, "every page mapped");
+	ASSERT_EQ(t.batch_groups, n, "every fault group handled in a batch");
+	ASSERT_GE(t.batches, n / 32, "no batch over 32 groups");
+	ASSERT_LE(t.batch_max, 32, "largest batch at most 32");
+	ASSERT_GE(t.batch_max, 2, "faults queued meanwhile joined a batch");
+	ASSERT_LT(t.batches, n, "fewer batches than faults");
+	ASSERT_TRUE(t.lookup_ns && t.policy_ns && t.pin_ns && t.map_ns && t.sync_ns &&
+		    t.response_ns, "every phase took time");
+	ASSERT_GE(st.time_ns, t.lookup_ns + t.policy_ns + t.pin_ns + t.map_ns + t.sync_ns,
+		  "the phases fit in the handling time");
+	ktest_metric("batches", t.batches);
+	ktest_metric("batch_max", t.batch_max);
+	ktest_metric("ns_per_fault", st.time_ns / st.faults);
+
+	/* Synced before the answers: the IOMMU maps every page it answered. */
+	for (i = 0; i < n; i += 37)
+		ASSERT_EQ(iopf_query(f.c, IOVA_A + (uint64_t)i * PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
+			  VFIO_IOPF_TEST_PHYS_MATCH, "IOMMU maps the page behind vaddr");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, n * PAGE), "unmap");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_pinned, 0, "nothing left pinned");
+	teardown(&f);
+}
+
 KTEST(iopf_outside_mapping, "faults outside IOPF mappings fail cleanly and are counted")
 {
 	uint8_t *stage, *bulk;

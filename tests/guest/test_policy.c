@@ -490,3 +490,36 @@ KTEST(policy_edu_window, "edu: with window=4 one device fault maps four pages, n
 	ctr_close(&t);
 	unload_all();
 }
+
+KTEST(policy_cached_follows_changes, "a container's cached policy follows every binding change at its next fault")
+{
+	struct ctr t;
+
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=4"), 0, "load window");
+	ctr_open(&t, 0, 64);
+	ASSERT_EQ(fault_at(&t, 0), 1, "no binding: the built-in maps one page");
+
+	/* The default changes under the container: its next fault sees it. */
+	ASSERT_EQ(run(NULL, 0, "echo window > /sys/kernel/vfio_iopf/default"), 0, "default window");
+	ASSERT_EQ(fault_at(&t, 8), 1 + 4, "window 4 from the next fault on");
+
+	/* Withdrawn: the container falls back without being told. */
+	ASSERT_EQ(run(NULL, 0, "iopfctl unload window"), 0, "unload window");
+	ASSERT_EQ(fault_at(&t, 16), 1 + 4 + 1, "back to the built-in");
+
+	/* Registered again under the name: the default names it, it applies. */
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=8"), 0, "load again");
+	ASSERT_EQ(fault_at(&t, 24), 1 + 4 + 1 + 8, "the new registration, window 8");
+
+	/* The container's own binding, then a cgroup binding of its ancestor. */
+	ASSERT_OK(iopf_set_policy(t.c, ""), "no own binding");
+	ASSERT_EQ(run(NULL, 0, "echo > /sys/kernel/vfio_iopf/default"), 0, "no default");
+	ASSERT_EQ(fault_at(&t, 40), 1 + 4 + 1 + 8 + 1, "built-in again");
+	ASSERT_EQ(run(NULL, 0, "echo 1 window > /sys/kernel/vfio_iopf/cgroups"), 0,
+		  "bind the root cgroup");
+	ASSERT_EQ(fault_at(&t, 48), 1 + 4 + 1 + 8 + 1 + 8, "the root cgroup's binding");
+	ASSERT_EQ(run(NULL, 0, "echo 1 > /sys/kernel/vfio_iopf/cgroups"), 0, "unbind it");
+	ctr_close(&t);
+	unload_all();
+}
