@@ -746,10 +746,11 @@ static int cmd_mappings(void)
 	return ret ? errorf(-ret, IOPF_SYSFS "/mappings") : 0;
 }
 
-static int read_stats(int cfd, iopf_stats_t *st)
+static int read_stats(int cfd, struct iopf_report *r)
 {
 	struct vfio_iommu_type1_info *info;
 	const iopf_stats_t *cap;
+	const iopf_times_t *t;
 	size_t size = 4096;
 
 	info = calloc(1, size);
@@ -760,9 +761,15 @@ static int read_stats(int cfd, iopf_stats_t *st)
 		free(info);
 		return -errno;
 	}
+	memset(r, 0, sizeof(*r));
 	cap = find_stats_cap(info, size);
 	if (cap)
-		*st = *cap;
+		r->st = *cap;
+	t = find_info_cap(info, size, VFIO_IOMMU_TYPE1_INFO_CAP_IOPF_TIME, sizeof(*t));
+	if (t) {
+		r->t = *t;
+		r->has_times = 1;
+	}
 	free(info);
 	return cap ? 0 : -ENOENT;
 }
@@ -778,7 +785,7 @@ static int cmd_stats(int argc, char **argv)
 	unsigned int watch = 0, count = 0, n = 0;
 	struct target t = {};
 	bool json = false;
-	iopf_stats_t st;
+	struct iopf_report st;
 	char buf[4096];
 	size_t f;
 	int i, cfd, ret;
@@ -812,6 +819,8 @@ static int cmd_stats(int argc, char **argv)
 			for (f = 0; f < nr_stat_fields; f++) {
 				uint64_t v;
 
+				if (stat_fields[f].time && !st.has_times)
+					continue;
 				memcpy(&v, (char *)&st + stat_fields[f].offset, sizeof(v));
 				printf("%-20s %" PRIu64 "\n", stat_fields[f].name, v);
 			}

@@ -34,17 +34,26 @@ int word_list_edit(const char *list, const char *word, int add, char *out, size_
 int device_word_valid(const char *word);
 
 typedef struct vfio_iommu_type1_info_cap_iopf iopf_stats_t;
+typedef struct vfio_iommu_type1_info_cap_iopf_time iopf_times_t;
 
-/* One statistics field: its name and where it is. */
+/* What `iopfctl stats` reports: the IOPF capability, and the time one. */
+struct iopf_report {
+	iopf_stats_t st;
+	iopf_times_t t;		/* zeros if the kernel has no such capability */
+	int has_times;
+};
+
+/* One statistics field: its name, where it is, whether a time one. */
 struct stat_field {
 	const char *name;
 	size_t offset;
+	int time;
 };
 extern const struct stat_field stat_fields[];
 extern const size_t nr_stat_fields;
 
-/* Format statistics as JSON ({"container":..., "faults":..., ...}). */
-int stats_json(const iopf_stats_t *st, char *buf, size_t len);
+/* Format statistics as JSON ({"container_id":..., "faults":..., ...}). */
+int stats_json(const struct iopf_report *r, char *buf, size_t len);
 /* Find version 1 of capability @id, of @len bytes, in a GET_INFO buffer. */
 const void *find_info_cap(const void *info, size_t size, uint16_t id,
 			  size_t len);

@@ -99,36 +99,42 @@ int encode_value(uint64_t value, size_t size, void *out)
 	}
 }
 
-#define F(x) { #x, offsetof(iopf_stats_t, x) }
+#define F(x) { #x, offsetof(struct iopf_report, st.x), 0 }
+#define T(x) { #x, offsetof(struct iopf_report, t.x), 1 }
 const struct stat_field stat_fields[] = {
 	F(container_id), F(faults), F(resolved), F(failed), F(failed_nomap),
 	F(failed_perm), F(failed_limit), F(failed_policy), F(failed_other),
 	F(pages_mapped), F(pages_pinned), F(pages_mapped_total),
 	F(pages_prefaulted), F(pages_invalidated), F(policy_invalid),
 	F(policy_clamped), F(time_ns), F(time_ns_max), F(failed_nomem),
-	F(unmap_failed),
+	F(unmap_failed), T(batches), T(batch_groups), T(batch_max),
+	T(queue_ns), T(lookup_ns), T(policy_ns), T(pin_ns), T(map_ns),
+	T(sync_ns), T(response_ns),
 };
+#undef T
 #undef F
 const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);
 
-static uint64_t field(const iopf_stats_t *st, size_t off)
+static uint64_t field(const struct iopf_report *r, size_t off)
 {
 	uint64_t v;
 
-	memcpy(&v, (const char *)st + off, sizeof(v));
+	memcpy(&v, (const char *)r + off, sizeof(v));
 	return v;
 }
 
-int stats_json(const iopf_stats_t *st, char *buf, size_t len)
+int stats_json(const struct iopf_report *r, char *buf, size_t len)
 {
 	size_t i, used = 0;
 	int n;
 
 	n = snprintf(buf, len, "{");
 	for (i = 0; i < nr_stat_fields && n >= 0 && (size_t)n < len - used; i++) {
+		if (stat_fields[i].time && !r->has_times)
+			continue;
 		used += n;
 		n = snprintf(buf + used, len - used, "%s\"%s\":%" PRIu64, i ? "," : "",
-			     stat_fields[i].name, field(st, stat_fields[i].offset));
+			     stat_fields[i].name, field(r, stat_fields[i].offset));
 	}
 	if (n < 0 || (size_t)n >= len - used)
 		return -ENOSPC;

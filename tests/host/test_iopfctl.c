@@ -71,20 +71,28 @@ KTEST(names, "policy names: the kernel's rules")
 
 KTEST(stats_json_fmt, "statistics format as JSON and never overflow the buffer")
 {
-	iopf_stats_t st;
+	struct iopf_report st;
 	char buf[4096], small[32];
 	int n;
 
 	memset(&st, 0, sizeof(st));
-	st.container_id = 7;
-	st.faults = 10;
-	st.unmap_failed = 2;
+	st.st.container_id = 7;
+	st.st.faults = 10;
+	st.st.unmap_failed = 2;
+	st.t.batches = 3;
 	n = stats_json(&st, buf, sizeof(buf));
 	ASSERT_GT(n, 0, "formatted");
 	ASSERT_EQ((size_t)n, strlen(buf), "length");
 	ASSERT_TRUE(strstr(buf, "\"container_id\":7") != NULL, "container");
 	ASSERT_TRUE(strstr(buf, "\"faults\":10") != NULL, "faults");
-	ASSERT_TRUE(strstr(buf, "\"unmap_failed\":2}") != NULL, "last field, closed");
+	ASSERT_TRUE(strstr(buf, "\"unmap_failed\":2}") != NULL,
+		    "without the time capability: last field, closed");
+	st.has_times = 1;
+	st.t.response_ns = 5;
+	n = stats_json(&st, buf, sizeof(buf));
+	ASSERT_EQ((size_t)n, strlen(buf), "length with times");
+	ASSERT_TRUE(strstr(buf, "\"unmap_failed\":2,\"batches\":3") != NULL, "time fields follow");
+	ASSERT_TRUE(strstr(buf, "\"response_ns\":5}") != NULL, "last time field, closed");
 	ASSERT_EQ(stats_json(&st, small, sizeof(small)), -ENOSPC, "small buffer");
 }
 
