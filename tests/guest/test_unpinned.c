@@ -646,6 +646,46 @@ KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalida
 	ASSERT_FALSE(registered("recorder"), "unregistered with the link");
 }
 
+KTEST(policy_batch_decisions, "a burst: a fault is decided unless a decision maps its page; done() once per decision")
+{
+	struct recorder *skel;
+	struct bpf_link *link;
+	iopf_stats_t st;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register");
+	ctr_open(&t, 0, 64);
+	skel->bss->pinned = 1;
+	skel->bss->after = 7;
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
+	lck0 = proc_status_kb("VmLck:");
+
+	/* 64 faults in one go: whatever the batches, one decision per 8. */
+	ASSERT_OK(iopf_inject(t.c, IOVA, PAGE, 64, VFIO_IOPF_TEST_PERM_READ), "inject 64");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.faults, 64, "64 faults");
+	ASSERT_EQ(st.resolved, 64, "all answered as resolved");
+	ASSERT_EQ(st.pages_mapped, 64, "64 pages mapped");
+	ASSERT_EQ(st.pages_pinned, 64, "64 pinned");
+	ASSERT_EQ(st.pages_prefaulted, 64 - 8, "7 prefaulted per decision");
+	ASSERT_EQ(skel->bss->faults, 8, "the policy asked once per 8 pages");
+	ASSERT_EQ(skel->bss->dones, 8, "done() once per decision");
+	ASSERT_EQ(skel->bss->done_pages, 64, "each told of its own 8 pages");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, 64 * 4, "locked_vm charged for 64 pages");
+
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	ctr_close(&t);
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	unload_all();
+}
+
 KTEST(policy_identity_and_invalidate, "policies are told apart by registration; invalidate() goes to the bound one, run by run")
 {
 	struct recorder *a, *b;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test policy, not for use: maps the faulting page unpinned and records
- * every callback in .bss, so that a test can check the kernel calls them
- * (fault, done, bind, unbind, invalidate) with the right arguments.
+ * Test policy, not for use: maps the faulting page unpinned (or, with
+ * pinned set, pinned and @after pages after it) and records every callback
+ * in .bss, so that a test can check the kernel calls them (fault, done,
+ * bind, unbind, invalidate) with the right arguments.
  */
 #include "vmlinux.h"
 #include "iopf_policy.bpf.h"
@@ -10,13 +11,15 @@
 __u64 faults, dones, binds, unbinds, invalidates;
 __u64 last_container, bound_container, unbound_container;
 __u64 inval_iova, inval_size, done_pages;
+__u32 pinned, after;
 
 IOPF_FAULT(recorder_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
 {
 	faults++;
 	last_container = fc->container_id;
-	d->flags = VFIO_IOPF_UNPINNED;
+	d->flags = pinned ? 0 : VFIO_IOPF_UNPINNED;
+	d->after = after;
 	return 0;
 }
 
