@@ -15,7 +15,8 @@ mkdir -p build/bench
 	echo
 	if [ -f results/vm_targets.md ]; then
 		echo "Nested VMs (Debian's QEMU in the guest, edu passed through; pinned = plain"
-		echo "type1, on fault = the \`vm\` policy bound by the admin):"
+		echo "type1, on fault = the \`vm\` policy bound by the admin; from the last run"
+		echo "of the VM half, $(git log -1 --format=%cs -- results/vm_targets.csv 2>/dev/null || echo "date unknown")):"
 		echo
 		cat results/vm_targets.md
 		echo

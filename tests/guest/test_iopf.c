@@ -169,6 +169,16 @@ KTEST(iopf_edu_fault_and_retry, "edu: first DMA faults, is resolved, the retry m
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm after close");
 }
 
+/* Every @step-th of @n pages at IOVA_A maps, in the IOMMU, its vaddr's page. */
+static void assert_phys_match(int c, uint32_t n, uint32_t step)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i += step)
+		ASSERT_EQ(iopf_query(c, IOVA_A + (uint64_t)i * PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
+			  VFIO_IOPF_TEST_PHYS_MATCH, "IOMMU maps the page behind vaddr");
+}
+
 KTEST(iopf_inject_thousands, "4096 injected faults map 4096 pages; repeats map nothing new")
 {
 	const uint32_t n = 4096;
@@ -202,9 +212,7 @@ KTEST(iopf_inject_thousands, "4096 injected faults map 4096 pages; repeats map n
 	ktest_metric("faults", st.faults);
 	ktest_metric("time_ns_avg", st.time_ns / st.faults);
 
-	for (i = 0; i < n; i += 511)
-		ASSERT_EQ(iopf_query(f.c, IOVA_A + (uint64_t)i * PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
-			  VFIO_IOPF_TEST_PHYS_MATCH, "IOMMU maps the page behind vaddr");
+	assert_phys_match(f.c, n, 511);
 
 	ASSERT_OK(vfio_unmap(f.c, IOVA_A, n * PAGE), "unmap");
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
@@ -251,9 +259,7 @@ KTEST(iopf_batches, "queued faults are handled in batches of up to 32, and the t
 	ktest_metric("ns_per_fault", st.time_ns / st.faults);
 
 	/* Synced before the answers: the IOMMU maps every page it answered. */
-	for (i = 0; i < n; i += 37)
-		ASSERT_EQ(iopf_query(f.c, IOVA_A + (uint64_t)i * PAGE) & VFIO_IOPF_TEST_PHYS_MATCH,
-			  VFIO_IOPF_TEST_PHYS_MATCH, "IOMMU maps the page behind vaddr");
+	assert_phys_match(f.c, n, 37);
 	ASSERT_OK(vfio_unmap(f.c, IOVA_A, n * PAGE), "unmap");
 	ASSERT_OK(iopf_stats(f.c, &st), "stats");
 	ASSERT_EQ(st.pages_pinned, 0, "nothing left pinned");
