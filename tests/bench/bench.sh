@@ -67,6 +67,13 @@ pivots() {
 	esac
 }
 
+# NAME.csv as a Markdown table, NAME.md.
+md_table() {
+	awk -F, 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s " --- |" }
+		print h; print s; next }
+		{ r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' "$1.csv" > "$1.md"
+}
+
 # shellcheck disable=SC2086
 tables=$(cat $taps | grep -o '^csv:[a-z_0-9]*:' | sort -u | cut -d: -f2)
 [ -n "$tables" ] || { echo "bench: the guest printed no table" >&2; exit 1; }
@@ -75,10 +82,7 @@ for t in $tables; do
 	# One header, should two kernels print the table.
 	cat $taps | grep "^csv:$t:" | cut -d: -f3- | awk 'NR == 1 || $0 != h { print } NR == 1 { h = $0 }' \
 		> "results/$t.csv"
-	awk -F, 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s " --- |" }
-		print h; print s; next }
-		{ r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' \
-		"results/$t.csv" > "results/$t.md"
+	md_table "results/$t"
 	if [ -f "tests/bench/$t.gp" ]; then
 		gnuplot -e "in='results/$t.csv'; out='results/$t.png'; $(pivots "$t")" \
 			"tests/bench/$t.gp"
@@ -101,10 +105,7 @@ if grep -q '^before,' results/fault_cost.csv 2>/dev/null &&
 					ns["before", m[i]] / ns["after", m[i]],
 					wall["before", m[i]] / wall["after", m[i]]
 		}' results/fault_cost.csv > results/fault_cost_speedup.csv
-	awk -F, 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s " --- |" }
-		print h; print s; next }
-		{ r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' \
-		results/fault_cost_speedup.csv > results/fault_cost_speedup.md
+	md_table results/fault_cost_speedup
 	echo "bench: results/fault_cost_speedup.csv results/fault_cost_speedup.md"
 	cat results/fault_cost_speedup.md
 	# The speedup is a target too (of this run's targets table).
@@ -115,10 +116,7 @@ if grep -q '^before,' results/fault_cost.csv 2>/dev/null &&
 		printf "ns per 1-page fault (built-in; %s) before / after,%s,>= 1.5x,%s\n",
 			how, $6, met }' results/fault_cost_speedup.csv \
 		>> results/targets.csv &&
-	awk -F, 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s " --- |" }
-		print h; print s; next }
-		{ r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r }' \
-		results/targets.csv > results/targets.md
+	md_table results/targets
 fi
 
 # The README shows the targets and the plots, and links the tables.
