@@ -66,7 +66,7 @@ deps:
 # make check runs a debug kernel (KASAN, lockdep, kmemleak, ...); demo and
 # bench a plain one. Each flavor builds incrementally in its own directory.
 KFLAVOR ?=
-KCONFIG_EXTRA ?= test.config
+KCONFIG_EXTRA ?= test.config iommufd.config
 
 kernel: deps
 	$(Q)KFLAVOR="$(KFLAVOR)" KCONFIG_EXTRA="$(KCONFIG_EXTRA)" kernel/scripts/build-kernel.sh
@@ -74,7 +74,7 @@ kernel: deps
 userspace: $(INITRD) $(LOGCHECK) $(POLICY_OBJS)
 
 check:
-	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config debug.config"
+	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config iommufd.config debug.config"
 	$(Q)$(MAKE) --no-print-directory host-tests
 	$(Q)GUEST_TESTS="$(GUEST_TESTS)" tests/harness/check.sh
 

@@ -18,7 +18,7 @@ if [ -n "${BENCH_BASE:-}" ] && [ "${VMBENCH:-1}" != only ]; then
 	base=$(mktemp -d)
 	trap 'rm -rf "$base"' EXIT
 	git archive "$BENCH_BASE" kernel/patches | tar -x -C "$base"
-	SERIES_DIR=$base/kernel/patches KFLAVOR=base KCONFIG_EXTRA=test.config \
+	SERIES_DIR=$base/kernel/patches KFLAVOR=base KCONFIG_EXTRA="test.config iommufd.config" \
 		OUT_LINK=build/kernel-base kernel/scripts/build-kernel.sh
 	KERNEL=build/kernel-base/bzImage tests/harness/run-guest.sh -m bench \
 		-a "iopf.bench=fault_cost iopf.label=before" -t "${BENCH_TIMEOUT:-3000}" \

@@ -101,10 +101,7 @@ int group_of(const char *bdf)
 int vfio_dev_open(struct vfio_dev *d, int container, const char *bdf)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	struct vfio_region_info ri = { .argsz = sizeof(ri) };
 	char path[64];
-	uint16_t cmd;
-	void *bar;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -138,41 +135,42 @@ int vfio_dev_open(struct vfio_dev *d, int container, const char *bdf)
 		ret = -errno;
 		goto err;
 	}
+	ret = vfio_dev_enable(d);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	vfio_dev_close(d);
+	return ret;
+}
+
+int vfio_dev_enable(struct vfio_dev *d)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	uint16_t cmd;
+	void *bar;
 
 	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(d->device_fd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
-		ret = -errno;
-		goto err;
-	}
+	if (ioctl(d->device_fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
 	bar = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   d->device_fd, ri.offset);
-	if (bar == MAP_FAILED) {
-		ret = -errno;
-		goto err;
-	}
+	if (bar == MAP_FAILED)
+		return -errno;
 	d->bar0 = bar;
 	d->bar0_size = ri.size;
 
 	/* vfio-pci leaves bus mastering off: no DMA works until it is set. */
 	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(d->device_fd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
-		ret = -errno;
-		goto err;
-	}
+	if (ioctl(d->device_fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
 	d->config_offset = ri.offset;
-	if (pread(d->device_fd, &cmd, 2, ri.offset + PCI_COMMAND) != 2) {
-		ret = -EIO;
-		goto err;
-	}
+	if (pread(d->device_fd, &cmd, 2, ri.offset + PCI_COMMAND) != 2)
+		return -EIO;
 	cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-	if (pwrite(d->device_fd, &cmd, 2, ri.offset + PCI_COMMAND) != 2) {
-		ret = -EIO;
-		goto err;
-	}
+	if (pwrite(d->device_fd, &cmd, 2, ri.offset + PCI_COMMAND) != 2)
+		return -EIO;
 	return 0;
-err:
-	vfio_dev_close(d);
-	return ret;
 }
 
 void vfio_dev_close(struct vfio_dev *d)

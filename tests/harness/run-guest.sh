@@ -31,7 +31,7 @@ console=$outdir/console.log tap=$outdir/tap.log
 : > "$tap"
 
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 iopf.mode=$mode"
-cmdline="$cmdline vfio_iommu_type1.allow_unsafe_interrupts=1"
+cmdline="$cmdline vfio_iommu_type1.allow_unsafe_interrupts=1 iommufd.allow_unsafe_interrupts=1"
 [ -n "$pats" ] && cmdline="$cmdline iopf.t=$pats"
 [ -n "$append" ] && cmdline="$cmdline $append"
 

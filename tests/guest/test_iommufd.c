@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The iommufd backend on the test platform, as 6.12 has it: the edu device
+ * opened through its VFIO cdev and bound to /dev/iommu, DMA through IOAS
+ * mappings on the automatic hwpt, iommufd's pin accounting, release on
+ * close, and what virtio-iommu cannot do (a hwpt with a fault queue). These
+ * are the ground the kernel-resolved IOAS faults of Documentation/driver-api/
+ * vfio-iopf.rst ("The iommufd backend") are designed on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/iommufd.h>
+
+#include "iommufd_util.h"
+#include "ktest.h"
+#include "vfio_util.h"
+
+#define PAGE		4096UL
+#define IOVA_SRC	0x100000ULL
+#define IOVA_DST	0x200000ULL
+#define RD		IOMMU_IOAS_MAP_READABLE
+#define RW		(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+struct ioas_env {
+	struct vfio_dev d;
+	int fd;
+	int ioas;
+	int hwpt;
+	uint32_t dev_id;
+};
+
+/*
+ * /dev/iommu, an IOAS, the first edu device bound and attached to it. A
+ * @rlimit_mode >= 0 is set first: iommufd takes it only while it has no
+ * objects.
+ */
+static int ioas_env_open(struct ioas_env *e, int rlimit_mode)
+{
+	char bdfs[MAX_EDU][32];
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->d.device_fd = e->d.group_fd = -1;
+	if (edu_find(bdfs, MAX_EDU) < 1)
+		return -ENODEV;
+	e->fd = iommufd_open();
+	if (e->fd < 0)
+		return e->fd;
+	if (rlimit_mode >= 0) {
+		ret = iommufd_set_rlimit_mode(e->fd, rlimit_mode);
+		if (ret)
+			return ret;
+	}
+	e->ioas = ioas_alloc(e->fd);
+	if (e->ioas < 0)
+		return e->ioas;
+	ret = cdev_open(&e->d, e->fd, bdfs[0], &e->dev_id);
+	if (ret)
+		return ret;
+	e->hwpt = cdev_attach(&e->d, e->ioas);
+	return e->hwpt < 0 ? e->hwpt : 0;
+}
+
+static void ioas_env_close(struct ioas_env *e)
+{
+	vfio_dev_close(&e->d);
+	if (e->fd > 0)
+		close(e->fd);
+}
+
+KTEST(iommufd_cdev_dma_roundtrip,
+      "edu via cdev + IOAS: DMA both ways, pins charged to VmPin, unmap stops the DMA")
+{
+	uint8_t *src, *dst, *secret;
+	long pin0, lck0;
+	struct ioas_env e;
+
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	/* Attaching to an IOAS makes (or finds) its automatic hwpt. */
+	ASSERT_NE(e.hwpt, e.ioas, "attached through an automatic hwpt");
+
+	src = alloc_pages_fill(PAGE, 0);
+	dst = alloc_pages_fill(2 * PAGE, 0xee);
+	secret = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(src && dst && secret, "alloc");
+	fill_pattern(src, PAGE, 11);
+
+	pin0 = proc_status_kb("VmPin:");
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, src, IOVA_SRC, PAGE, RD), "map src");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, dst, IOVA_DST, 2 * PAGE, RW), "map dst");
+	/*
+	 * iommufd pins every page at IOAS_MAP and counts it in the mm's
+	 * pinned_vm (VmPin). A caller with CAP_IPC_LOCK, as here, is charged
+	 * no locked_vm at all; type1 charges the mm's (VmLck) regardless.
+	 */
+	ASSERT_EQ(proc_status_kb("VmPin:") - pin0, 3 * PAGE / 1024, "VmPin after map");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "VmLck unchanged");
+
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma to device");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST + PAGE, 0, EDU_DMA_MAX, true), "dma to ram");
+	ASSERT_MEMEQ(dst + PAGE, src, EDU_DMA_MAX, "round trip data");
+	ASSERT_EQ(dst[0], 0xee, "first page untouched");
+
+	/* IOAS_UNMAP removes the translation: a DMA from it reads nothing. */
+	ASSERT_OK(ioas_unmap(e.fd, e.ioas, IOVA_SRC, PAGE), "unmap src");
+	fill_pattern(secret, PAGE, 12);
+	memcpy(src, secret, PAGE);
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma from unmapped");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "read device back");
+	ASSERT_NE(memcmp(dst, secret, 64), 0, "device did not read unmapped memory");
+
+	ASSERT_OK(ioas_unmap(e.fd, e.ioas, IOVA_DST, 2 * PAGE), "unmap dst");
+	ASSERT_EQ(proc_status_kb("VmPin:"), pin0, "VmPin back after unmap");
+	ioas_env_close(&e);
+}
+
+KTEST(iommufd_close_unpins, "closing /dev/iommu and the device unpins what the IOAS still maps")
+{
+	struct ioas_env e;
+	long pin0;
+	void *buf;
+
+	pin0 = proc_status_kb("VmPin:");
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	buf = alloc_pages_fill(16 * PAGE, 1);
+	ASSERT_TRUE(buf, "alloc");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, buf, IOVA_DST, 16 * PAGE, RW), "map");
+	ASSERT_EQ(proc_status_kb("VmPin:") - pin0, 16 * PAGE / 1024, "VmPin after map");
+
+	/* A bound device holds the iommufd context: nothing goes yet. */
+	close(e.fd);
+	e.fd = -1;
+	ASSERT_EQ(proc_status_kb("VmPin:") - pin0, 16 * PAGE / 1024, "pinned while bound");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, false), "dma still works");
+	vfio_dev_close(&e.d);
+	ASSERT_EQ(proc_status_kb("VmPin:"), pin0, "VmPin back after the last close");
+}
+
+KTEST(iommufd_rlimit_mode_mm,
+      "IOMMU_OPTION_RLIMIT_MODE=1 charges the mm's locked_vm, as type1 does, and VmPin")
+{
+	struct ioas_env e;
+	long pin0, lck0;
+	void *buf;
+
+	/* The mode is per iommufd context, set before it has any object. */
+	ASSERT_OK(ioas_env_open(&e, 1), "rlimit mode mm, cdev bound and attached");
+	ASSERT_ERRNO(iommufd_set_rlimit_mode(e.fd, 0) ? -1 : 0, EBUSY,
+		     "mode changed with objects present");
+	/* Pages mapped by a caller with CAP_IPC_LOCK are never charged. */
+	ASSERT_OK(drop_cap(CAP_IPC_LOCK), "drop CAP_IPC_LOCK");
+	buf = alloc_pages_fill(4 * PAGE, 1);
+	ASSERT_TRUE(buf, "alloc");
+	pin0 = proc_status_kb("VmPin:");
+	lck0 = proc_status_kb("VmLck:");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, buf, IOVA_DST, 4 * PAGE, RW), "map");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, 4 * PAGE / 1024, "VmLck after map");
+	ASSERT_EQ(proc_status_kb("VmPin:") - pin0, 4 * PAGE / 1024, "VmPin after map");
+	ASSERT_OK(ioas_unmap(e.fd, e.ioas, IOVA_DST, 4 * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "VmLck back");
+	ASSERT_EQ(proc_status_kb("VmPin:"), pin0, "VmPin back");
+	ioas_env_close(&e);
+}
+
+KTEST(iommufd_user_hwpt_refused,
+      "virtio-iommu in 6.12: user hwpts are refused cleanly, the automatic hwpt keeps working")
+{
+	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
+	struct iommu_hwpt_alloc halloc = { .size = sizeof(halloc) };
+	uint8_t *buf, *back;
+	struct ioas_env e;
+
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	buf = alloc_pages_fill(PAGE, 0);
+	back = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(buf && back, "alloc");
+	fill_pattern(buf, PAGE, 13);
+	ASSERT_OK(ioas_map(e.fd, e.ioas, buf, IOVA_SRC, PAGE, RD), "map");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, back, IOVA_DST, PAGE, RW), "map back");
+
+	/* The fault queue itself is core iommufd: it exists. */
+	ASSERT_OK(ioctl(e.fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
+	ASSERT_GE((int)falloc.out_fault_fd, 0, "fault fd");
+
+	/*
+	 * A hwpt that reports faults to it needs the driver's
+	 * domain_alloc_user(), which 6.12's virtio-iommu lacks.
+	 */
+	halloc.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	halloc.dev_id = e.dev_id;
+	halloc.pt_id = e.ioas;
+	halloc.fault_id = falloc.out_fault_id;
+	ASSERT_ERRNO(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), EOPNOTSUPP,
+		     "hwpt with a fault queue");
+	/*
+	 * A plain one is allocated, but virtio-iommu gives a domain its
+	 * aperture only at its first attach: iommufd finds the IOAS's
+	 * mappings outside the empty aperture and refuses the domain.
+	 */
+	halloc.flags = 0;
+	halloc.fault_id = 0;
+	ASSERT_ERRNO(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), EADDRINUSE,
+		     "plain hwpt beside mappings");
+
+	/* Nothing of the refused hwpts holds the queue or the IOAS. */
+	close(falloc.out_fault_fd);
+	ASSERT_OK(iommufd_destroy(e.fd, falloc.out_fault_id), "fault queue destroyed");
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma to device");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to ram");
+	ASSERT_MEMEQ(back, buf, EDU_DMA_MAX, "DMA through the automatic hwpt");
+	ASSERT_OK(ioas_unmap(e.fd, e.ioas, 0, UINT64_MAX), "unmap all");
+	ASSERT_EQ(iommufd_destroy(e.fd, e.ioas), -EBUSY, "IOAS held by the attached device");
+	ioas_env_close(&e);
+}
