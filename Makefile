@@ -33,7 +33,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS_COMMON := -O2 -g -std=gnu11 $(WARN) -Iinclude -Itests/lib -I$(B)
 # Guest programs: static, against the patched kernel's UAPI and libbpf.
 GUEST_CFLAGS := $(CFLAGS_COMMON) -isystem $(UAPI) -I$(LIBBPF)/include -Itests/guest \
-	-I$(K)/src/drivers/vfio -Iloader
+	-I$(K)/src/drivers/vfio -I$(K)/src/drivers/iommu/iommufd -Iloader
 GUEST_LDLIBS := $(LIBBPF)/lib64/libbpf.a -lelf -lz -lzstd
 GUEST_LDFLAGS := -static
 # Host unit tests: with sanitizers.
@@ -74,7 +74,7 @@ kernel: deps
 userspace: $(INITRD) $(LOGCHECK) $(POLICY_OBJS)
 
 check:
-	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config iommufd.config debug.config"
+	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config iommufd.config debug.config iommufd-test.config"
 	$(Q)$(MAKE) --no-print-directory host-tests
 	$(Q)GUEST_TESTS="$(GUEST_TESTS)" tests/harness/check.sh
 

@@ -17,6 +17,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include "iommufd_test.h"
 #include "iommufd_util.h"
 #include "ktest.h"
 #include "vfio_util.h"
@@ -267,5 +268,98 @@ KTEST(iommufd_compat_type1_api,
 	ASSERT_OK(vfio_unmap(fd, IOVA_DST, PAGE), "unmap dst");
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "VmLck back");
 	vfio_dev_close(&d);
+	close(fd);
+}
+
+/* One IOMMU_TEST_CMD; 0 or -errno (-ENOTTY without CONFIG_IOMMUFD_TEST). */
+static int mock_cmd(int fd, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(fd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
+}
+
+KTEST(iommufd_mock_iopf_to_user,
+      "CONFIG_IOMMUFD_TEST: a fault of a mock device on a nested hwpt reaches its queue through the attach handle")
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
+	struct iommu_hwpt_alloc parent = { .size = sizeof(parent) };
+	struct iommu_hwpt_alloc nested = { .size = sizeof(nested) };
+	struct iommu_hwpt_page_response resp;
+	struct iommu_hwpt_pgfault pgf;
+	struct iommu_test_cmd cmd = { 0 };
+	uint32_t stdev, auto_hwpt, idev;
+	int fd, ioas, ret;
+
+	fd = iommufd_open();
+	ASSERT_OK(fd, "open /dev/iommu");
+	ioas = ioas_alloc(fd);
+	ASSERT_OK(ioas, "IOAS");
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN;
+	cmd.id = ioas;
+	ret = mock_cmd(fd, &cmd);
+	if (ret == -ENOTTY)
+		KTEST_SKIP("kernel without CONFIG_IOMMUFD_TEST");
+	ASSERT_OK(ret, "mock device on the IOAS");
+	stdev = cmd.mock_domain.out_stdev_id;
+	auto_hwpt = cmd.mock_domain.out_hwpt_id;
+	idev = cmd.mock_domain.out_idev_id;
+
+	/* A stage-2 parent, a fault queue, a stage-1 hwpt reporting to it. */
+	parent.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	parent.dev_id = idev;
+	parent.pt_id = ioas;
+	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &parent), "nest parent");
+	ASSERT_OK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
+	nested.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	nested.dev_id = idev;
+	nested.pt_id = parent.out_hwpt_id;
+	nested.fault_id = falloc.out_fault_id;
+	nested.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	nested.data_len = sizeof(data);
+	nested.data_uptr = (uintptr_t)&data;
+	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &nested), "nested hwpt with the queue");
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+	cmd.id = stdev;
+	cmd.mock_domain_replace.pt_id = nested.out_hwpt_id;
+	ASSERT_OK(mock_cmd(fd, &cmd), "device onto the nested hwpt");
+	/* An automatic hwpt goes with its last device. */
+	ASSERT_EQ(iommufd_destroy(fd, auto_hwpt), -ENOENT, "automatic hwpt freed");
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = IOMMU_TEST_OP_TRIGGER_IOPF;
+	cmd.trigger_iopf.dev_id = idev;
+	cmd.trigger_iopf.grpid = 7;
+	cmd.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE;
+	cmd.trigger_iopf.addr = 0x12345000;
+	ASSERT_OK(mock_cmd(fd, &cmd), "trigger a fault");
+
+	ASSERT_EQ(read(falloc.out_fault_fd, &pgf, sizeof(pgf)), (ssize_t)sizeof(pgf), "read the fault");
+	ASSERT_EQ(pgf.dev_id, idev, "fault's device");
+	ASSERT_EQ(pgf.grpid, 7, "fault's group");
+	ASSERT_EQ(pgf.addr, 0x12345000ULL, "fault's address");
+	ASSERT_EQ(pgf.perm, IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE, "fault's access");
+	ASSERT_TRUE(pgf.flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE, "last of its group");
+
+	resp.cookie = pgf.cookie;
+	resp.code = IOMMUFD_PAGE_RESP_SUCCESS;
+	ASSERT_EQ(write(falloc.out_fault_fd, &resp, sizeof(resp)), (ssize_t)sizeof(resp), "answer");
+	/* An answered group is gone: its cookie is no longer known. */
+	ASSERT_ERRNO(write(falloc.out_fault_fd, &resp, sizeof(resp)), EINVAL, "answer twice");
+
+	/* Tear down in order; each object must be free of users by then. */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+	cmd.id = stdev;
+	cmd.mock_domain_replace.pt_id = ioas;
+	ASSERT_OK(mock_cmd(fd, &cmd), "device back onto the IOAS");
+	ASSERT_OK(iommufd_destroy(fd, nested.out_hwpt_id), "nested hwpt destroyed");
+	close(falloc.out_fault_fd);
+	ASSERT_OK(iommufd_destroy(fd, falloc.out_fault_id), "fault queue destroyed");
+	ASSERT_OK(iommufd_destroy(fd, parent.out_hwpt_id), "parent destroyed");
+	ASSERT_OK(iommufd_destroy(fd, stdev), "mock device destroyed");
+	ASSERT_OK(iommufd_destroy(fd, ioas), "IOAS destroyed");
 	close(fd);
 }
