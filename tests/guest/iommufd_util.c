@@ -123,10 +123,7 @@ int cdev_open(struct vfio_dev *d, int iommufd, const char *bdf, uint32_t *dev_id
 		goto err;
 	}
 	*dev_id = bind.out_devid;
-	ret = vfio_dev_enable(d);
-	if (ret)
-		goto err;
-	return 0;
+	return vfio_dev_enable(d);
 err:
 	vfio_dev_close(d);
 	return ret;

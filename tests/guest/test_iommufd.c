@@ -363,3 +363,162 @@ KTEST(iommufd_mock_iopf_to_user,
 	ASSERT_OK(iommufd_destroy(fd, ioas), "IOAS destroyed");
 	close(fd);
 }
+
+/*
+ * The pin and PFN bookkeeping of iopt_pages on mock domains: what the
+ * partial population of Documentation/driver-api/vfio-iopf.rst ("The
+ * iommufd backend") changes must keep passing these. Every user page is
+ * pinned exactly once, however many domains, accesses and IOASes use it.
+ */
+#define MOCK_IOVA	(MOCK_APERTURE_START + 0x100000UL)
+#define NPAGES		8
+
+/* Each page of [@buf, @buf + @len) has @refs FOLL_PIN pins; 0 or -errno. */
+static int mock_check_refs(int fd, void *buf, size_t len, unsigned int refs)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_REFS };
+
+	cmd.check_refs.length = len;
+	cmd.check_refs.uptr = (uintptr_t)buf;
+	cmd.check_refs.refs = refs;
+	return mock_cmd(fd, &cmd);
+}
+
+/* Mock hwpt @hwpt maps [@iova, @iova + @len) to @buf's pages; 0 or -errno. */
+static int mock_check_map(int fd, uint32_t hwpt, uint64_t iova, void *buf, size_t len)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_MAP, .id = hwpt };
+
+	cmd.check_map.iova = iova;
+	cmd.check_map.length = len;
+	cmd.check_map.uptr = (uintptr_t)buf;
+	return mock_cmd(fd, &cmd);
+}
+
+/* A mock device attached to @ioas; its ids in @stdev, @hwpt, @idev. */
+static int mock_device(int fd, int ioas, uint32_t *stdev, uint32_t *hwpt, uint32_t *idev)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = ioas };
+	int ret = mock_cmd(fd, &cmd);
+
+	if (ret)
+		return ret;
+	*stdev = cmd.mock_domain.out_stdev_id;
+	*hwpt = cmd.mock_domain.out_hwpt_id;
+	*idev = cmd.mock_domain.out_idev_id;
+	return 0;
+}
+
+KTEST(iommufd_pages_domains_pin_once,
+      "CONFIG_IOMMUFD_TEST: a second domain is filled from the first, storage moves, unmap unpins once")
+{
+	struct iommu_hwpt_alloc second = { .size = sizeof(second) };
+	struct iommu_test_cmd cmd = { 0 };
+	uint32_t stdev = 0, first = 0, idev = 0;
+	int fd, ioas, ret;
+	size_t len = NPAGES * PAGE;
+	void *buf;
+
+	fd = iommufd_open();
+	ASSERT_OK(fd, "open /dev/iommu");
+	ioas = ioas_alloc(fd);
+	ASSERT_OK(ioas, "IOAS");
+	ret = mock_device(fd, ioas, &stdev, &first, &idev);
+	if (ret == -ENOTTY)
+		KTEST_SKIP("kernel without CONFIG_IOMMUFD_TEST");
+	ASSERT_OK(ret, "mock device on the IOAS");
+	buf = alloc_pages_fill(len, 0x3c);
+	ASSERT_TRUE(buf, "alloc");
+
+	ASSERT_OK(ioas_map(fd, ioas, buf, MOCK_IOVA, len, RW), "map");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "each page pinned once");
+	ASSERT_OK(mock_check_map(fd, first, MOCK_IOVA, buf, len), "first domain maps the pages");
+
+	/* A second domain of the IOAS is filled from the first: no new pin. */
+	second.dev_id = idev;
+	second.pt_id = ioas;
+	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &second), "second domain");
+	ASSERT_OK(mock_check_map(fd, second.out_hwpt_id, MOCK_IOVA, buf, len),
+		  "second domain maps the same pages");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "still pinned once");
+
+	/* The device leaves the first: it goes, the second holds the pages. */
+	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+	cmd.id = stdev;
+	cmd.mock_domain_replace.pt_id = second.out_hwpt_id;
+	ASSERT_OK(mock_cmd(fd, &cmd), "device onto the second domain");
+	ASSERT_EQ(iommufd_destroy(fd, first), -ENOENT, "first domain gone");
+	ASSERT_OK(mock_check_map(fd, second.out_hwpt_id, MOCK_IOVA, buf, len), "second still maps");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "pinned once by the second");
+
+	/* Unmap reads the PFNs back from the new storage domain and unpins. */
+	ASSERT_OK(ioas_unmap(fd, ioas, MOCK_IOVA, len), "unmap");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 0), "unpinned");
+	ASSERT_OK(iommufd_destroy(fd, stdev), "mock device destroyed");
+	ASSERT_OK(iommufd_destroy(fd, second.out_hwpt_id), "second domain destroyed");
+	close(fd);
+}
+
+KTEST(iommufd_pages_access_and_copy_pin_once,
+      "CONFIG_IOMMUFD_TEST: an access and an IOAS_COPY share the domain's pins; the last user unpins")
+{
+	struct iommu_ioas_copy copy = { .size = sizeof(copy) };
+	struct iommu_test_cmd cmd = { 0 };
+	uint32_t stdev[2] = { 0 }, hwpt[2] = { 0 }, idev[2] = { 0 };
+	int fd, ioas[2], access, ret;
+	size_t len = NPAGES * PAGE;
+	void *buf;
+
+	fd = iommufd_open();
+	ASSERT_OK(fd, "open /dev/iommu");
+	ioas[0] = ioas_alloc(fd);
+	ioas[1] = ioas_alloc(fd);
+	ASSERT_TRUE(ioas[0] > 0 && ioas[1] > 0, "two IOASes");
+	ret = mock_device(fd, ioas[0], &stdev[0], &hwpt[0], &idev[0]);
+	if (ret == -ENOTTY)
+		KTEST_SKIP("kernel without CONFIG_IOMMUFD_TEST");
+	ASSERT_OK(ret, "mock device on the first IOAS");
+	ASSERT_OK(mock_device(fd, ioas[1], &stdev[1], &hwpt[1], &idev[1]),
+		  "mock device on the second IOAS");
+	buf = alloc_pages_fill(len, 0x5a);
+	ASSERT_TRUE(buf, "alloc");
+	ASSERT_OK(ioas_map(fd, ioas[0], buf, MOCK_IOVA, len, RW), "map");
+
+	/* An in-kernel access (an mdev's pin) takes the domain's PFNs. */
+	cmd.op = IOMMU_TEST_OP_CREATE_ACCESS;
+	cmd.id = ioas[0];
+	cmd.create_access.flags = MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+	ASSERT_OK(mock_cmd(fd, &cmd), "access");
+	access = cmd.create_access.out_access_fd;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = IOMMU_TEST_OP_ACCESS_PAGES;
+	cmd.id = access;
+	cmd.access_pages.iova = MOCK_IOVA + PAGE;
+	cmd.access_pages.length = 2 * PAGE;
+	cmd.access_pages.uptr = (uintptr_t)buf + PAGE;
+	ASSERT_OK(mock_cmd(fd, &cmd), "access pins the pages behind the IOVAs");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "no second pin for the access");
+
+	/* A copy into another IOAS shares the pages: still one pin each. */
+	copy.dst_ioas_id = ioas[1];
+	copy.src_ioas_id = ioas[0];
+	copy.length = len;
+	copy.dst_iova = MOCK_IOVA;
+	copy.src_iova = MOCK_IOVA;
+	copy.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+		     IOMMU_IOAS_MAP_WRITEABLE;
+	ASSERT_OK(ioctl(fd, IOMMU_IOAS_COPY, &copy), "copy");
+	ASSERT_OK(mock_check_map(fd, hwpt[1], MOCK_IOVA, buf, len), "copy's domain maps the pages");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "copy pins nothing new");
+
+	/* Unmapping the source asks the access to let go; the copy keeps them. */
+	ASSERT_OK(ioas_unmap(fd, ioas[0], MOCK_IOVA, len), "unmap the source");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "pinned once by the copy");
+	ASSERT_OK(ioas_unmap(fd, ioas[1], MOCK_IOVA, len), "unmap the copy");
+	ASSERT_OK(mock_check_refs(fd, buf, len, 0), "unpinned");
+
+	close(access);
+	ASSERT_OK(iommufd_destroy(fd, stdev[0]), "first mock device destroyed");
+	ASSERT_OK(iommufd_destroy(fd, stdev[1]), "second mock device destroyed");
+	close(fd);
+}

@@ -135,16 +135,13 @@ int vfio_dev_open(struct vfio_dev *d, int container, const char *bdf)
 		ret = -errno;
 		goto err;
 	}
-	ret = vfio_dev_enable(d);
-	if (ret)
-		goto err;
-	return 0;
+	return vfio_dev_enable(d);
 err:
 	vfio_dev_close(d);
 	return ret;
 }
 
-int vfio_dev_enable(struct vfio_dev *d)
+static int __vfio_dev_enable(struct vfio_dev *d)
 {
 	struct vfio_region_info ri = { .argsz = sizeof(ri) };
 	uint16_t cmd;
@@ -171,6 +168,15 @@ int vfio_dev_enable(struct vfio_dev *d)
 	if (pwrite(d->device_fd, &cmd, 2, ri.offset + PCI_COMMAND) != 2)
 		return -EIO;
 	return 0;
+}
+
+int vfio_dev_enable(struct vfio_dev *d)
+{
+	int ret = __vfio_dev_enable(d);
+
+	if (ret)
+		vfio_dev_close(d);
+	return ret;
 }
 
 void vfio_dev_close(struct vfio_dev *d)

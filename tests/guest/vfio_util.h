@@ -50,7 +50,10 @@ int vfio_container_open(void);
  * get the device fd, map BAR0 and turn on bus mastering. Returns 0 or -errno.
  */
 int vfio_dev_open(struct vfio_dev *d, int container, const char *bdf);
-/* With d->device_fd open: map BAR0 and turn on bus mastering. 0 or -errno. */
+/*
+ * With d->device_fd open: map BAR0 and turn on bus mastering. 0, or -errno
+ * with @d closed.
+ */
 int vfio_dev_enable(struct vfio_dev *d);
 void vfio_dev_close(struct vfio_dev *d);
 
