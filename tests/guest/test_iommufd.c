@@ -3,9 +3,12 @@
  * The iommufd backend on the test platform, as 6.12 has it: the edu device
  * opened through its VFIO cdev and bound to /dev/iommu, DMA through IOAS
  * mappings on the automatic hwpt, iommufd's pin accounting, release on
- * close, user-allocated hwpts (refused on this platform), and the type1 API
- * on /dev/iommu (iommufd's VFIO compat container). These are the ground the kernel-resolved IOAS faults of Documentation/driver-api/
- * vfio-iopf.rst ("The iommufd backend") are designed on.
+ * close, hwpts allocated by userspace or made when a device moves, and the
+ * type1 API on /dev/iommu (iommufd's VFIO compat container). Then, on the
+ * mock domains of CONFIG_IOMMUFD_TEST, fault delivery to a nested hwpt and
+ * the pin bookkeeping of iopt_pages. The kernel-resolved IOAS faults of
+ * Documentation/driver-api/vfio-iopf.rst ("The iommufd backend") are
+ * designed on this ground.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +50,7 @@ static int ioas_env_open(struct ioas_env *e, int rlimit_mode)
 	int ret;
 
 	memset(e, 0, sizeof(*e));
+	e->fd = -1;
 	e->d.device_fd = e->d.group_fd = -1;
 	if (edu_find(bdfs, MAX_EDU) < 1)
 		return -ENODEV;
@@ -71,7 +75,7 @@ static int ioas_env_open(struct ioas_env *e, int rlimit_mode)
 static void ioas_env_close(struct ioas_env *e)
 {
 	vfio_dev_close(&e->d);
-	if (e->fd > 0)
+	if (e->fd >= 0)
 		close(e->fd);
 }
 
@@ -84,7 +88,7 @@ KTEST(iommufd_cdev_dma_roundtrip,
 
 	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
 	/* Attaching to an IOAS makes (or finds) its automatic hwpt. */
-	ASSERT_NE(e.hwpt, e.ioas, "attached through an automatic hwpt");
+	ASSERT_NE(e.hwpt, e.ioas, "pt_id rewritten to the hwpt's id");
 
 	src = alloc_pages_fill(PAGE, 0);
 	dst = alloc_pages_fill(2 * PAGE, 0xee);
@@ -97,9 +101,10 @@ KTEST(iommufd_cdev_dma_roundtrip,
 	ASSERT_OK(ioas_map(e.fd, e.ioas, src, IOVA_SRC, PAGE, RD), "map src");
 	ASSERT_OK(ioas_map(e.fd, e.ioas, dst, IOVA_DST, 2 * PAGE, RW), "map dst");
 	/*
-	 * iommufd pins every page at IOAS_MAP and counts it in the mm's
-	 * pinned_vm (VmPin). A caller with CAP_IPC_LOCK, as here, is charged
-	 * no locked_vm at all; type1 charges the mm's (VmLck) regardless.
+	 * iommufd pins every page at IOAS_MAP (the IOAS has a domain) and
+	 * counts it in the mm's pinned_vm (VmPin). By default it charges the
+	 * user's locked_vm (not in /proc; nothing with CAP_IPC_LOCK, as here),
+	 * never the mm's (VmLck), which type1 charges.
 	 */
 	ASSERT_EQ(proc_status_kb("VmPin:") - pin0, 3 * PAGE / 1024, "VmPin after map");
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "VmLck unchanged");
@@ -170,8 +175,8 @@ KTEST(iommufd_rlimit_mode_mm,
 	ioas_env_close(&e);
 }
 
-KTEST(iommufd_user_hwpt_refused,
-      "virtio-iommu in 6.12: user hwpts are refused cleanly, the automatic hwpt keeps working")
+KTEST(iommufd_user_hwpt,
+      "a hwpt allocated by userspace beside mappings works; one with a fault queue is refused")
 {
 	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
 	struct iommu_hwpt_alloc halloc = { .size = sizeof(halloc) };
@@ -186,44 +191,78 @@ KTEST(iommufd_user_hwpt_refused,
 	ASSERT_OK(ioas_map(e.fd, e.ioas, buf, IOVA_SRC, PAGE, RD), "map");
 	ASSERT_OK(ioas_map(e.fd, e.ioas, back, IOVA_DST, PAGE, RW), "map back");
 
-	/* The fault queue itself is core iommufd: it exists. */
-	ASSERT_OK(ioctl(e.fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
-	ASSERT_GE((int)falloc.out_fault_fd, 0, "fault fd");
-
 	/*
-	 * 6.12 lets only nested hwpts report to a fault queue; a paging one
-	 * asking for it is refused (first for want of the driver's
-	 * domain_alloc_user(), which virtio-iommu lacks).
+	 * 6.12 lets only nested hwpts report to a fault queue: a paging one
+	 * asking for it is refused, whatever the IOMMU driver.
 	 */
+	ASSERT_OK(ioctl(e.fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
 	halloc.flags = IOMMU_HWPT_FAULT_ID_VALID;
 	halloc.dev_id = e.dev_id;
 	halloc.pt_id = e.ioas;
 	halloc.fault_id = falloc.out_fault_id;
 	ASSERT_ERRNO(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), EOPNOTSUPP,
-		     "hwpt with a fault queue");
+		     "paging hwpt with a fault queue");
+	close(falloc.out_fault_fd);
+	ASSERT_OK(iommufd_destroy(e.fd, falloc.out_fault_id), "queue free of the refused hwpt");
+
 	/*
-	 * A plain one is allocated, but virtio-iommu gives a domain its
-	 * aperture only at its first attach: iommufd finds the IOAS's
-	 * mappings outside the empty aperture and refuses the domain.
+	 * A plain one is added to the IOAS before any device is attached to
+	 * it: its domain must have its aperture already (virtio-iommu used to
+	 * set it at attach, and iommufd refused the hwpt with EADDRINUSE).
 	 */
 	halloc.flags = 0;
 	halloc.fault_id = 0;
-	ASSERT_ERRNO(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), EADDRINUSE,
-		     "plain hwpt beside mappings");
-
-	/* Nothing of the refused hwpts holds the queue or the IOAS. */
-	close(falloc.out_fault_fd);
-	ASSERT_OK(iommufd_destroy(e.fd, falloc.out_fault_id), "fault queue destroyed");
+	ASSERT_OK(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), "plain hwpt beside mappings");
+	ASSERT_EQ(cdev_attach(&e.d, halloc.out_hwpt_id), (int)halloc.out_hwpt_id,
+		  "device onto the new hwpt");
 	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma to device");
 	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to ram");
-	ASSERT_MEMEQ(back, buf, EDU_DMA_MAX, "DMA through the automatic hwpt");
+	ASSERT_MEMEQ(back, buf, EDU_DMA_MAX, "DMA through the user's hwpt");
+
+	/* Back to the IOAS; every object goes, nothing holds the IOAS. */
+	ASSERT_GT(cdev_attach(&e.d, e.ioas), 0, "device back onto the IOAS");
+	ASSERT_OK(iommufd_destroy(e.fd, halloc.out_hwpt_id), "user hwpt destroyed");
 	ASSERT_OK(ioas_unmap(e.fd, e.ioas, 0, UINT64_MAX), "unmap all");
-	ASSERT_EQ(iommufd_destroy(e.fd, e.ioas), -EBUSY, "IOAS held by the attached device");
+	vfio_dev_close(&e.d);
+	ASSERT_OK(iommufd_destroy(e.fd, e.ioas), "IOAS free once the device is gone");
+	ioas_env_close(&e);
+}
+
+KTEST(iommufd_attach_moves_to_new_ioas,
+      "an attached device moved to another IOAS DMAs through the hwpt made for it there")
+{
+	uint8_t *src, *dst, *other;
+	struct ioas_env e;
+	int ioas2;
+
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	src = alloc_pages_fill(PAGE, 0);
+	dst = alloc_pages_fill(PAGE, 0xee);
+	other = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(src && dst && other, "alloc");
+	fill_pattern(src, PAGE, 15);
+	fill_pattern(other, PAGE, 16);
+	ASSERT_OK(ioas_map(e.fd, e.ioas, other, IOVA_SRC, PAGE, RD), "map in the first IOAS");
+
+	/*
+	 * Moving an attached device makes the new IOAS's automatic hwpt
+	 * without attaching it first (a replace): its domain is added to the
+	 * IOAS before the device is on it.
+	 */
+	ioas2 = ioas_alloc(e.fd);
+	ASSERT_OK(ioas2, "second IOAS");
+	ASSERT_GT(cdev_attach(&e.d, ioas2), 0, "device moved to the second IOAS");
+	ASSERT_OK(ioas_map(e.fd, ioas2, src, IOVA_SRC, PAGE, RD), "map src in the second IOAS");
+	ASSERT_OK(ioas_map(e.fd, ioas2, dst, IOVA_DST, PAGE, RW), "map dst in the second IOAS");
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma to device");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to ram");
+	ASSERT_MEMEQ(dst, src, EDU_DMA_MAX, "the second IOAS's pages, not the first's");
 	ioas_env_close(&e);
 }
 
 KTEST(iommufd_compat_type1_api,
-      "the type1 API on /dev/iommu (a group's container set to an iommufd): DMA, locked_vm, no IOPF yet")
+      "the type1 API on /dev/iommu (a group's container set to an iommufd): "
+      "DMA, locked_vm, no IOPF yet")
 {
 	uint8_t *src, *dst;
 	char bdfs[MAX_EDU][32];
@@ -236,7 +275,7 @@ KTEST(iommufd_compat_type1_api,
 	ASSERT_OK(fd, "open /dev/iommu");
 	ASSERT_EQ(ioctl(fd, VFIO_GET_API_VERSION), VFIO_API_VERSION, "VFIO API version");
 	ASSERT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1, "type1v2");
-	/* What this series adds to type1 is not in the compat container yet. */
+	/* 6.12 baseline: what this series adds to type1 is not in the compat container. */
 	ASSERT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 0, "no VFIO_TYPE1_IOPF");
 	/*
 	 * Only /dev/vfio/vfio provided by iommufd (IOMMUFD_VFIO_CONTAINER)
@@ -279,7 +318,7 @@ static int mock_cmd(int fd, struct iommu_test_cmd *cmd)
 }
 
 KTEST(iommufd_mock_iopf_to_user,
-      "CONFIG_IOMMUFD_TEST: a fault of a mock device on a nested hwpt reaches its queue through the attach handle")
+      "CONFIG_IOMMUFD_TEST: a mock device's fault on a nested hwpt reaches its queue")
 {
 	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
@@ -410,7 +449,7 @@ static int mock_device(int fd, int ioas, uint32_t *stdev, uint32_t *hwpt, uint32
 }
 
 KTEST(iommufd_pages_domains_pin_once,
-      "CONFIG_IOMMUFD_TEST: a second domain is filled from the first, storage moves, unmap unpins once")
+      "CONFIG_IOMMUFD_TEST: a second domain filled from the first, storage moved, unpinned once")
 {
 	struct iommu_hwpt_alloc second = { .size = sizeof(second) };
 	struct iommu_test_cmd cmd = { 0 };
@@ -460,7 +499,7 @@ KTEST(iommufd_pages_domains_pin_once,
 }
 
 KTEST(iommufd_pages_access_and_copy_pin_once,
-      "CONFIG_IOMMUFD_TEST: an access and an IOAS_COPY share the domain's pins; the last user unpins")
+      "CONFIG_IOMMUFD_TEST: an access and an IOAS_COPY share the pins; the last user unpins")
 {
 	struct iommu_ioas_copy copy = { .size = sizeof(copy) };
 	struct iommu_test_cmd cmd = { 0 };
