@@ -7,8 +7,7 @@
  * type1 API on /dev/iommu (iommufd's VFIO compat container). Then, on the
  * mock domains of CONFIG_IOMMUFD_TEST, fault delivery to a nested hwpt and
  * the pin bookkeeping of iopt_pages. The kernel-resolved IOAS faults of
- * Documentation/driver-api/vfio-iopf.rst ("The iommufd backend") are
- * designed on this ground.
+ * Documentation/driver-api/iommufd-iopf.rst are designed on this ground.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -405,8 +404,8 @@ KTEST(iommufd_mock_iopf_to_user,
 
 /*
  * The pin and PFN bookkeeping of iopt_pages on mock domains: what the
- * partial population of Documentation/driver-api/vfio-iopf.rst ("The
- * iommufd backend") changes must keep passing these. Every user page is
+ * partial population of Documentation/driver-api/iommufd-iopf.rst changes
+ * must keep passing these. Every user page is
  * pinned exactly once, however many domains, accesses and IOASes use it.
  */
 #define MOCK_IOVA	(MOCK_APERTURE_START + 0x100000UL)
