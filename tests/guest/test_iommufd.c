@@ -316,101 +316,6 @@ static int mock_cmd(int fd, struct iommu_test_cmd *cmd)
 	return ioctl(fd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
 }
 
-KTEST(iommufd_mock_iopf_to_user,
-      "CONFIG_IOMMUFD_TEST: a mock device's fault on a nested hwpt reaches its queue")
-{
-	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
-	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
-	struct iommu_hwpt_alloc parent = { .size = sizeof(parent) };
-	struct iommu_hwpt_alloc nested = { .size = sizeof(nested) };
-	struct iommu_hwpt_page_response resp;
-	struct iommu_hwpt_pgfault pgf;
-	struct iommu_test_cmd cmd = { 0 };
-	uint32_t stdev, auto_hwpt, idev;
-	int fd, ioas, ret;
-
-	fd = iommufd_open();
-	ASSERT_OK(fd, "open /dev/iommu");
-	ioas = ioas_alloc(fd);
-	ASSERT_OK(ioas, "IOAS");
-	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN;
-	cmd.id = ioas;
-	ret = mock_cmd(fd, &cmd);
-	if (ret == -ENOTTY)
-		KTEST_SKIP("kernel without CONFIG_IOMMUFD_TEST");
-	ASSERT_OK(ret, "mock device on the IOAS");
-	stdev = cmd.mock_domain.out_stdev_id;
-	auto_hwpt = cmd.mock_domain.out_hwpt_id;
-	idev = cmd.mock_domain.out_idev_id;
-
-	/* A stage-2 parent, a fault queue, a stage-1 hwpt reporting to it. */
-	parent.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
-	parent.dev_id = idev;
-	parent.pt_id = ioas;
-	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &parent), "nest parent");
-	ASSERT_OK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
-	nested.flags = IOMMU_HWPT_FAULT_ID_VALID;
-	nested.dev_id = idev;
-	nested.pt_id = parent.out_hwpt_id;
-	nested.fault_id = falloc.out_fault_id;
-	nested.data_type = IOMMU_HWPT_DATA_SELFTEST;
-	nested.data_len = sizeof(data);
-	nested.data_uptr = (uintptr_t)&data;
-	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &nested), "nested hwpt with the queue");
-
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
-	cmd.id = stdev;
-	cmd.mock_domain_replace.pt_id = nested.out_hwpt_id;
-	ASSERT_OK(mock_cmd(fd, &cmd), "device onto the nested hwpt");
-	/* An automatic hwpt goes with its last device. */
-	ASSERT_EQ(iommufd_destroy(fd, auto_hwpt), -ENOENT, "automatic hwpt freed");
-
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = IOMMU_TEST_OP_TRIGGER_IOPF;
-	cmd.trigger_iopf.dev_id = idev;
-	cmd.trigger_iopf.grpid = 7;
-	cmd.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE;
-	cmd.trigger_iopf.addr = 0x12345000;
-	ASSERT_OK(mock_cmd(fd, &cmd), "trigger a fault");
-
-	ASSERT_EQ(read(falloc.out_fault_fd, &pgf, sizeof(pgf)), (ssize_t)sizeof(pgf), "read the fault");
-	ASSERT_EQ(pgf.dev_id, idev, "fault's device");
-	ASSERT_EQ(pgf.grpid, 7, "fault's group");
-	ASSERT_EQ(pgf.addr, 0x12345000ULL, "fault's address");
-	ASSERT_EQ(pgf.perm, IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE, "fault's access");
-	ASSERT_TRUE(pgf.flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE, "last of its group");
-
-	resp.cookie = pgf.cookie;
-	resp.code = IOMMUFD_PAGE_RESP_SUCCESS;
-	ASSERT_EQ(write(falloc.out_fault_fd, &resp, sizeof(resp)), (ssize_t)sizeof(resp), "answer");
-	/* An answered group is gone: its cookie is no longer known. */
-	ASSERT_ERRNO(write(falloc.out_fault_fd, &resp, sizeof(resp)), EINVAL, "answer twice");
-
-	/* Tear down in order; each object must be free of users by then. */
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
-	cmd.id = stdev;
-	cmd.mock_domain_replace.pt_id = ioas;
-	ASSERT_OK(mock_cmd(fd, &cmd), "device back onto the IOAS");
-	ASSERT_OK(iommufd_destroy(fd, nested.out_hwpt_id), "nested hwpt destroyed");
-	close(falloc.out_fault_fd);
-	ASSERT_OK(iommufd_destroy(fd, falloc.out_fault_id), "fault queue destroyed");
-	ASSERT_OK(iommufd_destroy(fd, parent.out_hwpt_id), "parent destroyed");
-	ASSERT_OK(iommufd_destroy(fd, stdev), "mock device destroyed");
-	ASSERT_OK(iommufd_destroy(fd, ioas), "IOAS destroyed");
-	close(fd);
-}
-
-/*
- * The pin and PFN bookkeeping of iopt_pages on mock domains: what the
- * partial population of Documentation/driver-api/iommufd-iopf.rst changes
- * must keep passing these. Every user page is
- * pinned exactly once, however many domains, accesses and IOASes use it.
- */
-#define MOCK_IOVA	(MOCK_APERTURE_START + 0x100000UL)
-#define NPAGES		8
-
 /* Each page of [@buf, @buf + @len) has @refs FOLL_PIN pins; 0 or -errno. */
 static int mock_check_refs(int fd, void *buf, size_t len, unsigned int refs)
 {
@@ -447,11 +352,100 @@ static int mock_device(int fd, int ioas, uint32_t *stdev, uint32_t *hwpt, uint32
 	return 0;
 }
 
+/* Move mock device @stdev to @pt_id (an IOAS or a hwpt); 0 or -errno. */
+static int mock_replace(int fd, uint32_t stdev, uint32_t pt_id)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, .id = stdev };
+
+	cmd.mock_domain_replace.pt_id = pt_id;
+	return mock_cmd(fd, &cmd);
+}
+
+KTEST(iommufd_mock_iopf_to_user,
+      "CONFIG_IOMMUFD_TEST: a mock device's fault on a nested hwpt reaches its queue")
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_fault_alloc falloc = { .size = sizeof(falloc) };
+	struct iommu_hwpt_alloc parent = { .size = sizeof(parent) };
+	struct iommu_hwpt_alloc nested = { .size = sizeof(nested) };
+	struct iommu_hwpt_page_response resp;
+	struct iommu_hwpt_pgfault pgf;
+	struct iommu_test_cmd cmd = { 0 };
+	uint32_t stdev = 0, auto_hwpt = 0, idev = 0;
+	int fd, ioas, ret;
+
+	fd = iommufd_open();
+	ASSERT_OK(fd, "open /dev/iommu");
+	ioas = ioas_alloc(fd);
+	ASSERT_OK(ioas, "IOAS");
+	ret = mock_device(fd, ioas, &stdev, &auto_hwpt, &idev);
+	if (ret == -ENOTTY)
+		KTEST_SKIP("kernel without CONFIG_IOMMUFD_TEST");
+	ASSERT_OK(ret, "mock device on the IOAS");
+
+	/* A stage-2 parent, a fault queue, a stage-1 hwpt reporting to it. */
+	parent.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	parent.dev_id = idev;
+	parent.pt_id = ioas;
+	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &parent), "nest parent");
+	ASSERT_OK(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &falloc), "fault queue");
+	nested.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	nested.dev_id = idev;
+	nested.pt_id = parent.out_hwpt_id;
+	nested.fault_id = falloc.out_fault_id;
+	nested.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	nested.data_len = sizeof(data);
+	nested.data_uptr = (uintptr_t)&data;
+	ASSERT_OK(ioctl(fd, IOMMU_HWPT_ALLOC, &nested), "nested hwpt with the queue");
+
+	ASSERT_OK(mock_replace(fd, stdev, nested.out_hwpt_id), "device onto the nested hwpt");
+	/* An automatic hwpt goes with its last device. */
+	ASSERT_EQ(iommufd_destroy(fd, auto_hwpt), -ENOENT, "automatic hwpt freed");
+
+	cmd.op = IOMMU_TEST_OP_TRIGGER_IOPF;
+	cmd.trigger_iopf.dev_id = idev;
+	cmd.trigger_iopf.grpid = 7;
+	cmd.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE;
+	cmd.trigger_iopf.addr = 0x12345000;
+	ASSERT_OK(mock_cmd(fd, &cmd), "trigger a fault");
+
+	ASSERT_EQ(read(falloc.out_fault_fd, &pgf, sizeof(pgf)), (ssize_t)sizeof(pgf), "read the fault");
+	ASSERT_EQ(pgf.dev_id, idev, "fault's device");
+	ASSERT_EQ(pgf.grpid, 7, "fault's group");
+	ASSERT_EQ(pgf.addr, 0x12345000ULL, "fault's address");
+	ASSERT_EQ(pgf.perm, IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE, "fault's access");
+	ASSERT_TRUE(pgf.flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE, "last of its group");
+
+	resp.cookie = pgf.cookie;
+	resp.code = IOMMUFD_PAGE_RESP_SUCCESS;
+	ASSERT_EQ(write(falloc.out_fault_fd, &resp, sizeof(resp)), (ssize_t)sizeof(resp), "answer");
+	/* An answered group is gone: its cookie is no longer known. */
+	ASSERT_ERRNO(write(falloc.out_fault_fd, &resp, sizeof(resp)), EINVAL, "answer twice");
+
+	/* Tear down in order; each object must be free of users by then. */
+	ASSERT_OK(mock_replace(fd, stdev, ioas), "device back onto the IOAS");
+	ASSERT_OK(iommufd_destroy(fd, nested.out_hwpt_id), "nested hwpt destroyed");
+	close(falloc.out_fault_fd);
+	ASSERT_OK(iommufd_destroy(fd, falloc.out_fault_id), "fault queue destroyed");
+	ASSERT_OK(iommufd_destroy(fd, parent.out_hwpt_id), "parent destroyed");
+	ASSERT_OK(iommufd_destroy(fd, stdev), "mock device destroyed");
+	ASSERT_OK(iommufd_destroy(fd, ioas), "IOAS destroyed");
+	close(fd);
+}
+
+/*
+ * The pin and PFN bookkeeping of iopt_pages on mock domains: what the
+ * partial population of Documentation/driver-api/iommufd-iopf.rst changes
+ * must keep passing these. Every user page is pinned exactly once, however
+ * many domains, accesses and IOASes use it.
+ */
+#define MOCK_IOVA	(MOCK_APERTURE_START + 0x100000UL)
+#define NPAGES		8
+
 KTEST(iommufd_pages_domains_pin_once,
       "CONFIG_IOMMUFD_TEST: a second domain filled from the first, storage moved, unpinned once")
 {
 	struct iommu_hwpt_alloc second = { .size = sizeof(second) };
-	struct iommu_test_cmd cmd = { 0 };
 	uint32_t stdev = 0, first = 0, idev = 0;
 	int fd, ioas, ret;
 	size_t len = NPAGES * PAGE;
@@ -481,10 +475,7 @@ KTEST(iommufd_pages_domains_pin_once,
 	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "still pinned once");
 
 	/* The device leaves the first: it goes, the second holds the pages. */
-	cmd.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
-	cmd.id = stdev;
-	cmd.mock_domain_replace.pt_id = second.out_hwpt_id;
-	ASSERT_OK(mock_cmd(fd, &cmd), "device onto the second domain");
+	ASSERT_OK(mock_replace(fd, stdev, second.out_hwpt_id), "device onto the second domain");
 	ASSERT_EQ(iommufd_destroy(fd, first), -ENOENT, "first domain gone");
 	ASSERT_OK(mock_check_map(fd, second.out_hwpt_id, MOCK_IOVA, buf, len), "second still maps");
 	ASSERT_OK(mock_check_refs(fd, buf, len, 1), "pinned once by the second");
