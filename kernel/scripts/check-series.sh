@@ -5,15 +5,92 @@
 #     incrementally after the previous, in a worktree and output directory
 #     of its own under the cache (the first build is a full one);
 #     --build --from N starts with the prefix that ends at patch N.
+#   - with --newest, instead: does the series apply to the newest
+#     linux-source-6.12 Debian's archive offers, as it is or with three-way
+#     merges (what rebase.sh would do)? Nothing is installed: that version's
+#     package is downloaded and unpacked into the cache.
 # Prints one line per check and "series: N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-build=0 from=1
-[ "${1:-}" = --build ] && build=1
-[ "${2:-}" = --from ] && from=${3:?--from needs a patch number}
+build=0 from=1 newest=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=1 ;;
+	--from) from=${2:?--from needs a patch number}; shift ;;
+	--newest) newest=1 ;;
+	*) die "unknown option $1 (usage: check-series.sh [--build [--from N]] | --newest)" ;;
+	esac
+	shift
+done
+pass=0 fail=0
+
+# The newest version of the source package the archive lists.
+newest_version() {
+	local v newest=
+	if [ "$(id -u)" = 0 ]; then
+		apt-get update -q >/dev/null 2>&1 || log "apt-get update failed: the package lists may be old"
+	fi
+	for v in $(apt-cache madison "$SRC_PKG" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'); do
+		if [ -z "$newest" ] || dpkg --compare-versions "$v" gt "$newest"; then
+			newest=$v
+		fi
+	done
+	echo "$newest"
+}
+
+# One line on whether the series applies to the newest base; fails if not.
+check_newest() {
+	local pin newest tree idx bad wt conflict
+	pin=$(src_version)
+	newest=$(newest_version)
+	[ -n "$newest" ] || { echo "apt lists no $SRC_PKG"; return 1; }
+	if [ "$newest" = "$pin" ]; then
+		echo "the pinned base $pin is the newest $SRC_PKG"
+		return 0
+	fi
+	unpack_base "$newest" || return 1
+	tree=$(tree_dir "$newest")
+	idx=$(mktemp "$tree/.git/iopf-index.XXXXXX")
+	bad=$(cd "$tree" && apply_series_index "$idx" 2>/dev/null)
+	rm -f "$idx"
+	if [ -z "$bad" ]; then
+		echo "$newest is newer than the pinned $pin; the series applies to it as it is (move with: kernel/scripts/rebase.sh $newest)"
+		return 0
+	fi
+	wt=$CACHE/newest-check
+	unpack_base "$pin" "$(base_field sha256)" || return 1
+	fetch_preimages "$tree" "$(tree_dir "$pin")" "$pin" || return 1
+	git -C "$tree" worktree remove --force "$wt" 2>/dev/null
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$wt" base
+	git -C "$wt" checkout -q -B newest-check
+	conflict=$(am_series "$wt")
+	local rc=$?
+	git -C "$wt" am --abort >/dev/null 2>&1
+	git -C "$tree" worktree remove --force "$wt"
+	git -C "$tree" branch -q -D newest-check
+	rm -f "$wt.am.log"
+	if [ $rc = 0 ]; then
+		echo "$newest is newer than the pinned $pin; $bad needs three-way merges, and every patch merges (move with: kernel/scripts/rebase.sh $newest)"
+		return 0
+	fi
+	echo "$newest is newer than the pinned $pin, and the series does not apply to it: ${conflict%%:*} conflicts in${conflict#*:}"
+	return 1
+}
+
+if [ $newest = 1 ]; then
+	if out=$(check_newest); then
+		pass=1; echo "series: ok   newest base: $out"
+	else
+		fail=1; echo "series: FAIL newest base: $out"
+	fi
+	echo "series: $pass passed, $fail failed"
+	[ $fail = 0 ]
+	exit
+fi
+
 "$TOP/kernel/scripts/prepare-tree.sh" >/dev/null 2>&1 || die "prepare-tree failed"
 tree=$(tree_dir)
-pass=0 fail=0
 mapfile -t patches < <(series_patches)
 
 for p in "${patches[@]}"; do
