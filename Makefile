@@ -4,6 +4,7 @@
 #   make demo    boot the guest and show the main job
 #   make check   every test: host unit tests, harness self-tests, guest suite
 #   make bench   policy experiments (results/)
+#   make check-base  does the series apply to Debian's newest kernel source?
 #
 # Quiet unless V=1. The kernel and tools build in the cache
 # (${XDG_CACHE_HOME:-~/.cache}/vfio-iopf); build/kernel points at the
@@ -55,7 +56,7 @@ GUEST_BINS := $(B)/guest/iopf-tests $(B)/guest/iopf-demo $(B)/guest/iopf-bench \
 	$(B)/guest/iopf-vmbench $(B)/guest/iopfctl
 TEST_BPF_OBJS := $(patsubst tests/guest/progs/%.bpf.c,$(B)/%.bpf.o,$(TEST_BPF))
 
-.PHONY: all check demo bench deps kernel userspace host-tests clean distclean
+.PHONY: all check check-base demo bench deps kernel userspace host-tests clean distclean
 
 all: deps kernel
 	$(Q)$(MAKE) --no-print-directory userspace
@@ -77,6 +78,11 @@ check:
 	$(Q)$(MAKE) --no-print-directory all KFLAVOR=debug KCONFIG_EXTRA="test.config iommufd.config debug.config iommufd-test.config"
 	$(Q)$(MAKE) --no-print-directory host-tests
 	$(Q)GUEST_TESTS="$(GUEST_TESTS)" tests/harness/check.sh
+
+# Does the series apply to the newest linux-source-6.12 in Debian's archive?
+# (kernel/BASE pins the one it is built on; rebase.sh moves it.)
+check-base:
+	$(Q)kernel/scripts/check-series.sh --newest
 
 bench: all
 	$(Q)tests/bench/bench.sh

@@ -18,7 +18,14 @@ if [ -n "${BENCH_BASE:-}" ] && [ "${VMBENCH:-1}" != only ]; then
 	base=$(mktemp -d)
 	trap 'rm -rf "$base"' EXIT
 	git archive "$BENCH_BASE" kernel/patches | tar -x -C "$base"
-	SERIES_DIR=$base/kernel/patches KFLAVOR=base KCONFIG_EXTRA="test.config iommufd.config" \
+	# REV's series on REV's own kernel base. Revisions from before the
+	# pin (kernel/BASE) were all made on 6.12.117-1~deb12u1.
+	if ! git archive "$BENCH_BASE" kernel/BASE 2>/dev/null | tar -x -C "$base"; then
+		printf 'version=6.12.117-1~deb12u1\nsha256=%s\n' \
+			585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f > "$base/kernel/BASE"
+	fi
+	BASE_FILE=$base/kernel/BASE SERIES_DIR=$base/kernel/patches KFLAVOR=base \
+		KCONFIG_EXTRA="test.config iommufd.config" \
 		OUT_LINK=build/kernel-base kernel/scripts/build-kernel.sh
 	KERNEL=build/kernel-base/bzImage tests/harness/run-guest.sh -m bench \
 		-a "iopf.bench=fault_cost iopf.label=before" -t "${BENCH_TIMEOUT:-3000}" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test suite and print one total:
-#   1. host unit tests (ASan/UBSan builds in build/host/)
+#   1. host unit tests (ASan/UBSan builds in build/host/, and the shell
+#      tests of the kernel scripts in tests/host/*.sh)
 #   2. harness self-tests: a guest that panics and a guest that hangs must
 #      both fail the run, each for the right reason
 #   3. the guest suite in QEMU
@@ -39,7 +40,7 @@ result() {
 }
 
 echo "== host unit tests"
-for t in "$B"/host/test_*; do
+for t in "$B"/host/test_* tests/host/test_*.sh; do
 	[ -x "$t" ] || continue
 	out=$(mktemp)
 	"$t" | tee "$out"
@@ -71,6 +72,13 @@ verdict=$("$LOGCHECK" --console "$B/guest/console.log" --tap "$tap" | tail -n 1)
 if [ $rc != 0 ] && ! grep -q '^not ok' "$tap"; then
 	fail=$((fail + 1)) failed+=("guest run: $verdict")
 fi
+
+# Not a test, and not counted: does the series still apply to the newest
+# kernel source Debian offers? Debian moves it without notice; the build
+# stays on kernel/BASE, and this line says when to move it (rebase.sh).
+echo "== kernel base"
+base=$(kernel/scripts/check-series.sh --newest 2>"$B/newest-base.log" | grep 'newest base:')
+echo "check: notice: ${base:-the newest base could not be checked (see $B/newest-base.log)}"
 
 echo
 # The figures the tests report (faults survived, fuzz iterations, leaks).
