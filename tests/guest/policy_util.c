@@ -60,6 +60,16 @@ void unload_all(void)
 	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/default; echo 512 > /sys/kernel/vfio_iopf/max_pages");
 }
 
+void slow_default_policy(unsigned int pages)
+{
+	unload_all();
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=%u -p unpinned=1",
+		      pages), 0, "load a slow policy");
+	ASSERT_EQ(run(NULL, 0, "echo %u > /sys/kernel/vfio_iopf/max_pages; "
+		      "echo window > /sys/kernel/vfio_iopf/default", pages), 0,
+		  "make it the default");
+}
+
 int file_has(const char *path, const char *needle)
 {
 	char buf[4096];

@@ -30,6 +30,11 @@ int file_has(const char *path, const char *needle);
 int registered(const char *name);
 void ctr_open(struct ctr *t, int which, size_t pages);
 void ctr_close(struct ctr *t);
+/*
+ * Make every container's default a slow policy: each fault maps a window
+ * of @pages unpinned pages (max_pages raised to it). unload_all() undoes it.
+ */
+void slow_default_policy(unsigned int pages);
 /* The container's effective policy (VFIO_IOMMU_IOPF_POLICY). */
 int policy_of(int c, char *name, uint32_t *source);
 /* Inject one fault at page @page; returns the pages mapped now. */

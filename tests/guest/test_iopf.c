@@ -21,6 +21,7 @@
 #include "ktest.h"
 #include "vfio_util.h"
 #include "iopf_util.h"
+#include "policy_util.h"
 
 #define IOVA_STATIC	0x100000ULL
 #define IOVA_A		0x400000ULL
@@ -833,36 +834,66 @@ KTEST(iopf_memcg_charge, "IOMMU mappings made at fault time are charged to the o
 	rmdir(CHARGE_CG);
 }
 
-KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for the group: the rest goes on, nothing is left behind")
+/* Pages of the window in which the departing function faults (64 MiB). */
+#define SLOW_WINDOW	16384
+
+KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for the group and a fault of its own is being resolved: the rest goes on, nothing is freed twice or left behind")
 {
 	char bdfs[MAX_EDU][32], path[PATH_MAX];
-	uint8_t *stage, *buf, *got;
+	uint8_t *stage, *buf, *got, *big;
+	iopf_stats_t st, st0;
+	struct vfio_dev b = { .group_fd = -1 };
 	struct fixture f;
-	iopf_stats_t st;
 	int n;
 
 	n = edu_find(bdfs, MAX_EDU);
 	if (n < 4 || group_of(bdfs[2]) < 0 || group_of(bdfs[2]) != group_of(bdfs[3]))
 		KTEST_SKIP("no two edu devices sharing an IOMMU group");
+	/*
+	 * The departing function's fault must still be in the container's
+	 * hands when it goes: one that maps a large unpinned window.
+	 */
+	slow_default_policy(SLOW_WINDOW);
 	setup(&f, 2);
 	stage = alloc_pages_fill(PAGE, 0);
 	buf = alloc_pages_fill(4 * PAGE, 0);
 	got = alloc_pages_fill(PAGE, 0);
-	ASSERT_TRUE(stage && buf && got, "alloc");
+	big = alloc_pages_fill((size_t)SLOW_WINDOW * PAGE, 0x5a);
+	ASSERT_TRUE(stage && buf && got && big, "alloc");
 	fill_pattern(buf, 4 * PAGE, 9);
 	ASSERT_OK(vfio_map(f.c, stage, IOVA_STATIC, PAGE, RW), "static map");
 	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map: on for both");
+	ASSERT_OK(vfio_map(f.c, big, IOVA_B, (size_t)SLOW_WINDOW * PAGE, IOPF_RW), "a large one");
 
-	ASSERT_OK(edu_dma(&f.d, IOVA_A, 0, EDU_DMA_MAX, false), "dma faults");
-	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "fault resolved");
-
-	/* The other function goes, with IOPF on, while this one is in use. */
+	/*
+	 * The other function faults through the same group; while the
+	 * container maps its window, it is closed and removed.
+	 */
+	b.device_fd = ioctl(f.d.group_fd, VFIO_GROUP_GET_DEVICE_FD, bdfs[3]);
+	ASSERT_GE(b.device_fd, 0, "the other function's fd");
+	snprintf(b.bdf, sizeof(b.bdf), "%s", bdfs[3]);
+	ASSERT_OK(vfio_dev_enable(&b), "enable it");
+	ASSERT_OK(iopf_stats(f.c, &st0), "stats");
+	edu_dma_start(&b, IOVA_B, 0, EDU_DMA_MAX, false);
+	ASSERT_GE(IOPF_WAIT(f.c, faults, st0.faults + 1), st0.faults + 1, "its fault is taken");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.resolved + st.failed, st0.resolved + st0.failed,
+		  "premise: its fault is not answered yet");
+	vfio_dev_close(&b);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdfs[3]);
 	ASSERT_OK(write_str(path, "1"), "remove the other function");
 	ASSERT_EQ(group_of(bdfs[3]), -ENOENT, "it left the group");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 1), st0.resolved + 1,
+		  "its fault is resolved all the same");
 
+	/* This function goes on, with the built-in policy (a page a fault). */
+	unload_all();
+	ASSERT_OK(iopf_stats(f.c, &st0), "stats");
+	ASSERT_OK(edu_dma(&f.d, IOVA_A, 0, EDU_DMA_MAX, false), "dma faults");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 1), st0.resolved + 1, "fault resolved");
 	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, false), "dma faults again");
-	ASSERT_GE(IOPF_WAIT(f.c, resolved, 2), 2, "fault resolved after the removal");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 2), st0.resolved + 2,
+		  "fault resolved after the removal");
 	ASSERT_OK(edu_dma(&f.d, IOVA_A + 2 * PAGE, 0, EDU_DMA_MAX, false), "retry");
 	device_buffer(&f, stage, got, EDU_DMA_MAX);
 	ASSERT_MEMEQ(got, buf + 2 * PAGE, EDU_DMA_MAX, "the retry read the page");
@@ -870,6 +901,7 @@ KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for
 		  "inject through the remaining device");
 
 	/* IOPF goes off for what is left of the group, then all is released. */
+	ASSERT_OK(vfio_unmap(f.c, IOVA_B, (size_t)SLOW_WINDOW * PAGE), "unmap the large one");
 	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "last IOPF unmap: off");
 	ASSERT_OK(iopf_stats(f.c, &st), "stats");
 	ASSERT_EQ(st.pages_mapped, 0, "nothing left mapped");
@@ -877,6 +909,70 @@ KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for
 	teardown(&f);
 	/* Bring it back for later runs; it is not in a group again before boot. */
 	write_str("/sys/bus/pci/rescan", "1");
+}
+
+/* Wait up to 10 s for task @pid to be in state @state (as /proc shows it). */
+static bool task_in_state(pid_t pid, char state)
+{
+	struct timespec ts = { 0, 10000000 };
+	char path[64], buf[256], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (i = 0; i < 1000; i++) {
+		if (read_str(path, buf, sizeof(buf)) > 0 && (p = strrchr(buf, ')')) &&
+		    p[1] == ' ' && p[2] == state)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+KTEST(iopf_unmap_killed_keeps_faults, "an UNMAP_DMA killed while it waits for a fault on the mapping leaves it faultable, for whoever shares the container")
+{
+	size_t len = 2 * (size_t)SLOW_WINDOW * PAGE;
+	iopf_stats_t st, st0;
+	struct fixture f;
+	int status;
+	uint8_t *big;
+	pid_t child;
+
+	slow_default_policy(SLOW_WINDOW);
+	setup(&f, 0);
+	big = alloc_pages_fill(len, 0x5a);
+	ASSERT_TRUE(big != NULL, "alloc");
+	ASSERT_OK(vfio_map(f.c, big, IOVA_B, len, IOPF_RW), "IOPF map of two windows");
+	ASSERT_OK(iopf_stats(f.c, &st0), "stats");
+	/* A fault that maps the first window, slowly; not waited for. */
+	ASSERT_OK(iopf_inject_group(f.c, -1, IOVA_B, PAGE, 1, VFIO_IOPF_TEST_PERM_READ, 0),
+		  "fault");
+	ASSERT_GE(IOPF_WAIT(f.c, faults, st0.faults + 1), st0.faults + 1, "it is being resolved");
+
+	/* A process sharing the container unmaps it, waits, and is killed. */
+	child = fork();
+	ASSERT_GE(child, 0, "fork");
+	if (child == 0)
+		_exit(vfio_unmap(f.c, IOVA_B, len) ? 1 : 0);
+	ASSERT_TRUE(task_in_state(child, 'D'), "the unmap waits");
+	kill(child, SIGKILL);
+	ASSERT_EQ(waitpid(child, &status, 0), child, "waitpid");
+	ASSERT_TRUE(WIFSIGNALED(status), "the unmap was killed");
+	ASSERT_EQ(iopf_query(f.c, IOVA_B + (size_t)SLOW_WINDOW * PAGE) & VFIO_IOPF_TEST_IOPF_DMA,
+		  VFIO_IOPF_TEST_IOPF_DMA, "premise: the killed unmap left the mapping");
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 1), st0.resolved + 1,
+		  "the first fault is resolved");
+
+	/* Past the first window, a fault is resolved, not failed as unmapped. */
+	ASSERT_OK(iopf_inject(f.c, IOVA_B + (size_t)SLOW_WINDOW * PAGE, PAGE, 1,
+			      VFIO_IOPF_TEST_PERM_READ), "fault in the second window");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.failed_nomap, st0.failed_nomap, "no fault failed as unmapped");
+	ASSERT_EQ(st.resolved, st0.resolved + 2, "both faults resolved");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_B, len), "unmap");
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "nothing left mapped");
+	teardown(&f);
+	unload_all();
 }
 
 #define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
