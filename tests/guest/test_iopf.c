@@ -876,12 +876,17 @@ KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for
 	ASSERT_OK(iopf_stats(f.c, &st0), "stats");
 	edu_dma_start(&b, IOVA_B, 0, EDU_DMA_MAX, false);
 	ASSERT_GE(IOPF_WAIT(f.c, faults, st0.faults + 1), st0.faults + 1, "its fault is taken");
-	ASSERT_OK(iopf_stats(f.c, &st), "stats");
-	ASSERT_EQ(st.resolved + st.failed, st0.resolved + st0.failed,
-		  "premise: its fault is not answered yet");
 	vfio_dev_close(&b);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdfs[3]);
 	ASSERT_OK(write_str(path, "1"), "remove the other function");
+	/*
+	 * The removal is synchronous: the fault was still held when the
+	 * function left its IOPF queue. (What goes wrong then is a
+	 * use-after-free: KASAN, in make check's kernel, reports it.)
+	 */
+	ASSERT_OK(iopf_stats(f.c, &st), "stats");
+	ASSERT_EQ(st.resolved + st.failed, st0.resolved + st0.failed,
+		  "premise: its fault is still held when it is gone");
 	ASSERT_EQ(group_of(bdfs[3]), -ENOENT, "it left the group");
 	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 1), st0.resolved + 1,
 		  "its fault is resolved all the same");
