@@ -132,33 +132,33 @@ unpack_base() {
 # and kept as commits (refs/series/OLD), so that git am -3 can merge any
 # patch whose context moved.
 fetch_preimages() {
-	local tree=$1 oldtree=$2 old=$3 idx c t p
+	local tree=$1 oldtree=$2 old=$3 idx bad
 	git -C "$tree" fetch -q "$oldtree" "+refs/tags/base:refs/tags/base-$(ver_dir "$old")" ||
 		return 1
-	c=$(git -C "$tree" rev-parse "refs/tags/base-$(ver_dir "$old")^{commit}")
 	idx=$(mktemp "$tree/.git/iopf-index.XXXXXX")
-	GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$c"
-	while read -r p; do
-		GIT_INDEX_FILE=$idx git -C "$tree" apply --cached "$p" ||
-			{ rm -f "$idx"; echo "${p##*/} does not apply on $old" >&2; return 1; }
-		t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
-		c=$(git -C "$tree" commit-tree "$t" -p "$c" -m "${p##*/}")
-	done < <(series_patches)
+	bad=$(cd "$tree" && apply_series_index "$idx" "refs/tags/base-$(ver_dir "$old")" \
+		"refs/series/$(ver_dir "$old")")
 	rm -f "$idx"
-	git -C "$tree" update-ref "refs/series/$(ver_dir "$old")" "$c"
+	[ -z "$bad" ] || { echo "$bad does not apply on $old" >&2; return 1; }
 }
 
 # Apply the series exactly (no merges) to the scratch index IDX of the git
-# repo in the current directory, which starts at 'base'. On failure prints
-# the name of the patch that does not apply and fails.
+# repo in the current directory, starting from REV (default 'base'). With
+# REF, each patch is kept as a commit and REF names the last. On failure
+# prints the name of the patch that does not apply and fails.
 apply_series_index() {
-	local idx=$1 p
-	GIT_INDEX_FILE=$idx git read-tree base
+	local idx=$1 rev=${2:-base} ref=${3:-} p c t
+	c=$(git rev-parse "$rev^{commit}")
+	GIT_INDEX_FILE=$idx git read-tree "$c"
 	while read -r p; do
 		[ -n "$p" ] || continue
 		GIT_INDEX_FILE=$idx git apply --cached "$p" ||
 			{ echo "${p##*/}"; return 1; }
+		[ -n "$ref" ] || continue
+		t=$(GIT_INDEX_FILE=$idx git write-tree)
+		c=$(git commit-tree "$t" -p "$c" -m "${p##*/}")
 	done < <(series_patches)
+	[ -z "$ref" ] || git update-ref "$ref" "$c"
 }
 
 # Apply the series one patch at a time with three-way merges (git am -3) on
