@@ -58,12 +58,7 @@ check_newest() {
 		return 0
 	fi
 	wt=$CACHE/newest-check
-	unpack_base "$pin" "$(base_field sha256)" || return 1
-	fetch_preimages "$tree" "$(tree_dir "$pin")" "$pin" || return 1
-	git -C "$tree" worktree remove --force "$wt" 2>/dev/null
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" base
-	git -C "$wt" checkout -q -B newest-check
+	rebase_worktree "$newest" "$wt" newest-check || return 1
 	conflict=$(am_series "$wt")
 	local rc=$?
 	git -C "$wt" am --abort >/dev/null 2>&1

@@ -127,19 +127,26 @@ unpack_base() {
 	mv "$tree.tmp" "$tree"
 }
 
-# Give the repo TREE the preimages of every patch as made on base OLD (whose
-# tree is OLDTREE): OLD's base fetched, and the series applied on it exactly
-# and kept as commits (refs/series/OLD), so that git am -3 can merge any
-# patch whose context moved.
-fetch_preimages() {
-	local tree=$1 oldtree=$2 old=$3 idx bad
-	git -C "$tree" fetch -q "$oldtree" "+refs/tags/base:refs/tags/base-$(ver_dir "$old")" ||
-		return 1
+# Make WT a worktree of base VERSION's tree, on a new BRANCH at 'base',
+# for am_series: the pinned base is unpacked, and the series applied on it
+# exactly is fetched into VERSION's repo as commits (refs/series/PIN), so
+# that git am -3 has the preimage of every patch whose context moved.
+rebase_worktree() {
+	local v=$1 wt=$2 branch=$3 pin tree idx bad
+	pin=$(src_version)
+	tree=$(tree_dir "$v")
+	unpack_base "$pin" "$(base_field sha256)"
+	git -C "$tree" fetch -q "$(tree_dir "$pin")" \
+		"+refs/tags/base:refs/tags/base-$(ver_dir "$pin")" || return 1
 	idx=$(mktemp "$tree/.git/iopf-index.XXXXXX")
-	bad=$(cd "$tree" && apply_series_index "$idx" "refs/tags/base-$(ver_dir "$old")" \
-		"refs/series/$(ver_dir "$old")")
+	bad=$(cd "$tree" && apply_series_index "$idx" "refs/tags/base-$(ver_dir "$pin")" \
+		"refs/series/$(ver_dir "$pin")")
 	rm -f "$idx"
-	[ -z "$bad" ] || { echo "$bad does not apply on $old" >&2; return 1; }
+	[ -z "$bad" ] || { echo "$bad does not apply on its own base $pin" >&2; return 1; }
+	git -C "$tree" worktree remove --force "$wt" 2>/dev/null
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$wt" base &&
+		git -C "$wt" checkout -q -B "$branch"
 }
 
 # Apply the series exactly (no merges) to the scratch index IDX of the git

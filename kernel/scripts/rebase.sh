@@ -19,18 +19,13 @@ old=$(src_version)
 [ "$new" != "$old" ] || die "the series is already based on $SRC_PKG $old"
 
 install_source "$new"
-unpack_base "$old" "$(base_field sha256)"
 unpack_base "$new"
 tree=$(tree_dir "$new")
 wt=$CACHE/rebase-$(ver_dir "$new")
 
 branch=rebase-from-$(ver_dir "$old")
 if [ ! -d "$wt" ]; then
-	fetch_preimages "$tree" "$(tree_dir "$old")" "$old" ||
-		die "the series does not apply on its own base $old"
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" base
-	git -C "$wt" checkout -q -B "$branch"
+	rebase_worktree "$new" "$wt" "$branch" || die "no worktree for the rebase at $wt"
 	log "applying the series on $new in $wt"
 fi
 [ ! -d "$(cd "$wt" && git rev-parse --path-format=absolute --git-path rebase-apply)" ] ||
