@@ -35,6 +35,13 @@ installed_version() {
 		sed -n 's/^install ok installed //p'
 }
 
+# The installed version for a message: "none" when there is none.
+installed_shown() {
+	local v
+	v=$(installed_version)
+	echo "${v:-none}"
+}
+
 # A Debian version as a file name (no '~' or ':').
 ver_dir() { echo "$1" | tr '~:' '__'; }
 
@@ -50,7 +57,7 @@ kout_dir() { echo "$(tree_dir)-build${KFLAVOR:+-$KFLAVOR}"; }
 install_source() {
 	[ "$(installed_version)" = "$1" ] && return 0
 	[ "$(id -u)" = 0 ] || die "need root to install $SRC_PKG=$1"
-	log "installing $SRC_PKG=$1 (installed: $(installed_version || true))"
+	log "installing $SRC_PKG=$1 (installed: $(installed_shown))"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		--allow-downgrades "$SRC_PKG=$1" >&2 ||
 		die "apt-get could not install $SRC_PKG=$1 (does 'apt-cache madison $SRC_PKG' list it?)"
@@ -64,7 +71,7 @@ get_tarball() {
 		cp "$SRC_TARBALL" "$out"
 		return
 	fi
-	log "$SRC_PKG $v is not installed (installed: $(installed_version || true)); downloading it"
+	log "$SRC_PKG $v is not installed (installed: $(installed_shown)); downloading it"
 	tmp=$(mktemp -d "$CACHE/download.XXXXXX")
 	# apt-get download as root warns that _apt cannot write here: harmless.
 	if ! (cd "$tmp" && apt-get download -q "$SRC_PKG=$v" >download.log 2>&1); then
@@ -101,7 +108,7 @@ unpack_base() {
 	tar=$(mktemp "$CACHE/source.XXXXXX")
 	get_tarball "$v" "$tar" || {
 		rm -f "$tar"
-		die "no source for the kernel base: $SRC_PKG $v is pinned ($BASE_FILE), $(installed_version | sed 's/^$/none/') is installed, and apt-get could not download $v. Run 'make deps' to install $v, or move the base with kernel/scripts/rebase.sh VERSION"
+		die "no source for the kernel base: $SRC_PKG $v is pinned ($BASE_FILE), $(installed_shown) is installed, and apt-get could not download $v. Run 'make deps' to install $v, or move the base with kernel/scripts/rebase.sh VERSION"
 	}
 	sum=$(sha256sum < "$tar" | cut -c1-64)
 	if [ -n "$want" ] && [ "$sum" != "$want" ]; then

@@ -141,7 +141,7 @@ tree() { echo "$T/cache/vfio-iopf/linux-$(echo "$1" | tr '~:' '__')"; }
 out=$T/out
 
 echo "TAP version 13"
-echo "1..17"
+echo "1..18"
 
 # 1. The pinned version is installed: the series is applied on it.
 reset 1.0-1 1.0-1
@@ -179,6 +179,15 @@ mv "$T/hidden.deb" "$A/1.0-1.deb"
 [ $r != 0 ] && has "$out" "1.0-1 is pinned" "1.1-1 is installed" "make deps" "rebase.sh" &&
 	! grep -q 'does not apply' "$out"
 ok "a pinned version apt cannot get stops with both versions and the fix" $? "$(cat "$out")"
+
+# 4b. ...and says so when no version is installed at all.
+reset 1.0-1 -
+mv "$A/1.0-1.deb" "$T/hidden.deb"
+"$S/prepare-tree.sh" >"$out" 2>&1
+r=$?
+mv "$T/hidden.deb" "$A/1.0-1.deb"
+[ $r != 0 ] && has "$out" "1.0-1 is pinned" "none is installed" "(installed: none)"
+ok "with nothing installed, the stop message says none is" $? "$(cat "$out")"
 
 # 5. A tarball that is not the pinned one (sha256) is refused.
 PIN_SHA=$(cat "$A/1.1-1.sha256") reset 1.0-1 1.0-1
