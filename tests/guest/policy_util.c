@@ -92,6 +92,15 @@ int registered(const char *name)
 	return file_has("/sys/kernel/vfio_iopf/policies", line);
 }
 
+int wait_unregistered(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 500 && registered(name); i++)
+		usleep(10 * 1000);
+	return !registered(name);
+}
+
 void ctr_open(struct ctr *t, int which, size_t pages)
 {
 	char bdfs[MAX_EDU][32];

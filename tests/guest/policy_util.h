@@ -28,6 +28,8 @@ void unload_all(void);
 int file_has(const char *path, const char *needle);
 /* Is policy @name in /sys/kernel/vfio_iopf/policies? */
 int registered(const char *name);
+/* Wait up to 5 s for @name to leave the registered policies: 1 if it did. */
+int wait_unregistered(const char *name);
 void ctr_open(struct ctr *t, int which, size_t pages);
 void ctr_close(struct ctr *t);
 /*

@@ -11,8 +11,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -256,6 +259,146 @@ KTEST(iommufd_attach_moves_to_new_ioas,
 	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma to device");
 	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to ram");
 	ASSERT_MEMEQ(dst, src, EDU_DMA_MAX, "the second IOAS's pages, not the first's");
+	ioas_env_close(&e);
+}
+
+#define UNMAP_DELAY	"/sys/module/virtio_iommu/parameters/unmap_delay_ms"
+#define IOVA_ZERO	0x300000ULL
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct reattach {
+	struct vfio_dev *d;
+	uint32_t away, back;
+	int ret;
+	uint64_t done_ns;
+};
+
+/* Move the device off its hwpt and back, while the unmap waits. */
+static void *reattach_thread(void *arg)
+{
+	struct reattach *r = arg;
+
+	usleep(100 * 1000);
+	r->ret = cdev_attach(r->d, r->away);
+	if (r->ret > 0)
+		r->ret = cdev_attach(r->d, r->back);
+	r->done_ns = mono_ns();
+	return NULL;
+}
+
+KTEST(iommufd_unmap_races_reattach,
+      "an IOAS unmap racing the detach and re-attach of a user hwpt's only device: "
+      "the device keeps no translation of the unmapped page")
+{
+	struct iommu_hwpt_alloc halloc = { .size = sizeof(halloc) };
+	uint8_t *src, *back, *zero;
+	struct reattach r = {};
+	uint64_t unmapped_ns;
+	struct ioas_env e;
+	pthread_t th;
+	int ioas2;
+
+	if (access(UNMAP_DELAY, W_OK))
+		KTEST_SKIP("no unmap_delay_ms (CONFIG_VIRTIO_IOMMU_TEST)");
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	src = alloc_pages_fill(PAGE, 0);
+	back = alloc_pages_fill(PAGE, 0);
+	zero = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(src && back && zero, "alloc");
+	fill_pattern(src, PAGE, 21);
+	ASSERT_OK(ioas_map(e.fd, e.ioas, back, IOVA_DST, PAGE, RW), "map back");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, zero, IOVA_ZERO, PAGE, RD), "map zero");
+
+	/* The device alone on a hwpt the user allocated on the IOAS. */
+	halloc.dev_id = e.dev_id;
+	halloc.pt_id = e.ioas;
+	ASSERT_OK(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), "user hwpt");
+	ASSERT_EQ(cdev_attach(&e.d, halloc.out_hwpt_id), (int)halloc.out_hwpt_id,
+		  "device onto the user hwpt");
+	ioas2 = ioas_alloc(e.fd);
+	ASSERT_OK(ioas2, "an IOAS to move away to");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, src, IOVA_SRC, PAGE, RD), "map src");
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma from src");
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to back");
+	ASSERT_MEMEQ(back, src, EDU_DMA_MAX, "src mapped");
+
+	/*
+	 * The unmap waits once it queued its UNMAP; meanwhile the hwpt loses
+	 * its only endpoint (the device forgets its mappings) and gets it
+	 * back (the driver replays its tree).
+	 */
+	ASSERT_OK(write_str(UNMAP_DELAY, "400"), "delay unmaps");
+	r.d = &e.d;
+	r.away = ioas2;
+	r.back = halloc.out_hwpt_id;
+	ASSERT_OK(-pthread_create(&th, NULL, reattach_thread, &r), "thread");
+	ASSERT_OK(ioas_unmap(e.fd, e.ioas, IOVA_SRC, PAGE), "unmap src");
+	unmapped_ns = mono_ns();
+	pthread_join(th, NULL);
+	ASSERT_OK(write_str(UNMAP_DELAY, "0"), "no delay");
+	ASSERT_EQ(r.ret, (int)halloc.out_hwpt_id, "moved away and back");
+	ASSERT_LT(r.done_ns, unmapped_ns, "while the unmap was under way");
+
+	/* The device buffer cleared, then a DMA from the unmapped IOVA. */
+	ASSERT_OK(edu_dma(&e.d, IOVA_ZERO, 0, EDU_DMA_MAX, false), "clear the device buffer");
+	ASSERT_OK(edu_dma(&e.d, IOVA_SRC, 0, EDU_DMA_MAX, false), "dma from unmapped src");
+	memset(back, 0xee, PAGE);
+	ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, EDU_DMA_MAX, true), "dma to back");
+	ASSERT_NE(memcmp(back, src, EDU_DMA_MAX), 0, "the device did not read the unmapped page");
+	ioas_env_close(&e);
+}
+
+#define REPLAYED	2049
+/* Below the 28 bits edu can address */
+#define IOVA_MANY	0x1000000ULL
+
+KTEST_T(iommufd_replay_many_mappings,
+	"a hwpt with 2049 mappings gets its first device: every mapping is replayed to the IOMMU, "
+	"in batches", 300)
+{
+	struct iommu_hwpt_alloc halloc = { .size = sizeof(halloc) };
+	uint8_t *bufs, *back;
+	uint64_t t0;
+	struct ioas_env e;
+	int i, ioas2;
+
+	ASSERT_OK(ioas_env_open(&e, -1), "cdev bound and attached to an IOAS");
+	bufs = alloc_pages_fill(REPLAYED * PAGE, 0);
+	back = alloc_pages_fill(PAGE, 0);
+	ASSERT_TRUE(bufs && back, "alloc");
+	for (i = 0; i < REPLAYED; i++)
+		bufs[i * PAGE] = (uint8_t)(i * 7 + 1);
+
+	/* Off the IOAS: a hwpt there has no endpoint while it is filled. */
+	ioas2 = ioas_alloc(e.fd);
+	ASSERT_OK(ioas2, "second IOAS");
+	ASSERT_GT(cdev_attach(&e.d, ioas2), 0, "device moved away");
+	halloc.dev_id = e.dev_id;
+	halloc.pt_id = e.ioas;
+	ASSERT_OK(ioctl(e.fd, IOMMU_HWPT_ALLOC, &halloc), "user hwpt on the IOAS");
+	ASSERT_OK(ioas_map(e.fd, e.ioas, back, IOVA_DST, PAGE, RW), "map back");
+	/* One page every other page: no two merge into one mapping. */
+	for (i = 0; i < REPLAYED; i++)
+		ASSERT_OK(ioas_map(e.fd, e.ioas, bufs + i * PAGE, IOVA_MANY + 2 * i * PAGE,
+				   PAGE, RD), "map one page");
+
+	t0 = mono_ns();
+	ASSERT_EQ(cdev_attach(&e.d, halloc.out_hwpt_id), (int)halloc.out_hwpt_id,
+		  "the hwpt's first device: its mappings replayed");
+	ktest_metric("replay_2050_mappings_us", (mono_ns() - t0) / 1000);
+	for (i = 0; i < REPLAYED; i += REPLAYED / 4) {
+		back[0] = 0;
+		ASSERT_OK(edu_dma(&e.d, IOVA_MANY + 2 * i * PAGE, 0, 64, false), "dma from it");
+		ASSERT_OK(edu_dma(&e.d, IOVA_DST, 0, 64, true), "dma to back");
+		ASSERT_EQ(back[0], (uint8_t)(i * 7 + 1), "the replayed mapping's page");
+	}
 	ioas_env_close(&e);
 }
 

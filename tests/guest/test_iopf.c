@@ -8,12 +8,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -460,6 +462,113 @@ static void dma_to_nowhere(struct fixture *f, uint64_t iova, int n)
 		ASSERT_OK(edu_dma(&f->d, iova + i * PAGE, 0, 64, true), "dma to nowhere");
 }
 
+#define PIN_DELAY "/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms"
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+KTEST(iopf_policy_set_killable,
+      "a process setting the policy while the container's faults pin slowly dies at once on SIGKILL")
+{
+	struct vfio_iommu_type1_iopf_policy pol = {
+		.argsz = sizeof(pol), .flags = VFIO_IOPF_POLICY_SET,
+	};
+	uint64_t t0, dt;
+	struct fixture f;
+	uint8_t *buf;
+	pid_t child;
+	int status;
+
+	if (access(PIN_DELAY, W_OK))
+		KTEST_SKIP("no iopf_test_pin_delay_ms (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST)");
+	setup(&f, 0);
+	buf = alloc_pages_fill(4 * PAGE, 1);
+	ASSERT_TRUE(buf != NULL, "alloc");
+	ASSERT_OK(vfio_map(f.c, buf, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+
+	/* The fault's pin takes 3 s, with the container's policy lock held. */
+	ASSERT_OK(write_str(PIN_DELAY, "3000"), "slow pins");
+	ASSERT_OK(iopf_inject_group(f.c, -1, IOVA_A, PAGE, 1, VFIO_IOPF_TEST_PERM_READ, 0),
+		  "fault, not waited for");
+	usleep(300 * 1000);
+
+	/* Another process of the container's owner sets the policy. */
+	child = fork();
+	ASSERT_OK(child, "fork");
+	if (!child)
+		_exit(ioctl(f.c, VFIO_IOMMU_IOPF_POLICY, &pol) ? 2 : 0);
+	usleep(300 * 1000);
+	t0 = mono_ms();
+	ASSERT_OK(kill(child, SIGKILL), "SIGKILL");
+	ASSERT_EQ(waitpid(child, &status, 0), child, "reaped");
+	dt = mono_ms() - t0;
+	ASSERT_OK(write_str(PIN_DELAY, "0"), "pins as usual");
+	ktest_metric("kill_to_reap_ms", dt);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed while waiting");
+	ASSERT_LT(dt, 1500, "dead before the pin ended");
+
+	ASSERT_GE(IOPF_WAIT(f.c, resolved, 1), 1, "the fault resolved after its pin");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap");
+	teardown(&f);
+}
+
+KTEST(iopf_extension_replayable,
+      "VFIO_TYPE1_IOPF_REPLAY: faults behind virtio-iommu are replayable; without groups, no answer")
+{
+	struct fixture f;
+	int c = vfio_container_open();
+
+	ASSERT_OK(c, "open container");
+	ASSERT_EQ(ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF_REPLAY), 0, "before SET_IOMMU");
+	close(c);
+	setup(&f, 0);
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF_REPLAY), 1,
+		  "edu behind virtio-iommu: the driver replays");
+	teardown(&f);
+}
+
+#define PROBE		"iopf_query_probe"
+#define PROBE_ON	"T=/sys/kernel/tracing; echo > $T/trace && " \
+			"echo 1 > $T/events/kprobes/" PROBE "/enable"
+#define PROBE_READ	"T=/sys/kernel/tracing; echo 0 > $T/events/kprobes/" PROBE "/enable; " \
+			"cat $T/trace"
+
+KTEST(iopf_extension_query_read_only,
+      "asking a container for VFIO_TYPE1_IOPF turns I/O page faults on for none of its devices")
+{
+	char out[8192];
+	struct fixture f;
+	uint8_t *bulk;
+
+	setup(&f, 0);
+	bulk = alloc_pages_fill(4 * PAGE, 0);
+	ASSERT_TRUE(bulk != NULL, "alloc");
+	ASSERT_EQ(run(NULL, 0, "echo 'p:" PROBE " iommu_dev_enable_feature' >> "
+		      "/sys/kernel/tracing/kprobe_events"), 0, "kprobe on iommu_dev_enable_feature");
+
+	ASSERT_EQ(run(NULL, 0, PROBE_ON), 0, "probe on");
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "the group could take faults");
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "asked again");
+	ASSERT_EQ(run(out, sizeof(out), PROBE_READ), 0, "read trace");
+	ASSERT_TRUE(strstr(out, PROBE ":") == NULL, "no device reconfigured by the query");
+
+	/* The probe sees an enable: the first IOPF mapping makes one. */
+	ASSERT_EQ(run(NULL, 0, PROBE_ON), 0, "probe on");
+	ASSERT_OK(vfio_map(f.c, bulk, IOVA_A, 4 * PAGE, IOPF_RW), "IOPF map");
+	ASSERT_EQ(run(out, sizeof(out), PROBE_READ), 0, "read trace");
+	ASSERT_TRUE(strstr(out, PROBE ":") != NULL, "the IOPF map turned faults on");
+	ASSERT_EQ(ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOPF), 1, "asked while on");
+	ASSERT_OK(vfio_unmap(f.c, IOVA_A, 4 * PAGE), "unmap");
+	ASSERT_EQ(run(NULL, 0, "echo '-:" PROBE "' >> /sys/kernel/tracing/kprobe_events"), 0,
+		  "remove the kprobe");
+	teardown(&f);
+}
+
 KTEST(iopf_off_until_needed, "a container without IOPF mappings handles no fault; IOPF goes off with the last one")
 {
 	uint8_t *stage, *bulk;
@@ -837,13 +946,31 @@ KTEST(iopf_memcg_charge, "IOMMU mappings made at fault time are charged to the o
 /* Pages of the window in which the departing function faults (64 MiB). */
 #define SLOW_WINDOW	16384
 
+struct inject_arg {
+	int c, group, ret;
+	uint64_t iova;
+	uint32_t count;
+};
+
+/* Inject faults as the last device of a group; ends with the injection. */
+static void *inject_last_dev(void *p)
+{
+	struct inject_arg *a = p;
+
+	a->ret = iopf_inject_group(a->c, a->group, a->iova, 0, a->count,
+				   VFIO_IOPF_TEST_PERM_READ, VFIO_IOPF_TEST_INJECT_LAST_DEV);
+	return NULL;
+}
+
 KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for the group and a fault of its own is being resolved: the rest goes on, nothing is freed twice or left behind")
 {
 	char bdfs[MAX_EDU][32], path[PATH_MAX];
 	uint8_t *stage, *buf, *got, *big;
 	iopf_stats_t st, st0;
 	struct vfio_dev b = { .group_fd = -1 };
+	struct inject_arg inj = {};
 	struct fixture f;
+	pthread_t th;
 	int n;
 
 	n = edu_find(bdfs, MAX_EDU);
@@ -876,6 +1003,15 @@ KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for
 	ASSERT_OK(iopf_stats(f.c, &st0), "stats");
 	edu_dma_start(&b, IOVA_B, 0, EDU_DMA_MAX, false);
 	ASSERT_GE(IOPF_WAIT(f.c, faults, st0.faults + 1), st0.faults + 1, "its fault is taken");
+	/*
+	 * Faults are injected as that function meanwhile; they wait behind
+	 * its fault, and the injection must stop once the function is gone.
+	 */
+	inj.c = f.c;
+	inj.group = group_of(bdfs[3]);
+	inj.iova = IOVA_A;
+	inj.count = 1 << 20;
+	ASSERT_OK(-pthread_create(&th, NULL, inject_last_dev, &inj), "injecting thread");
 	vfio_dev_close(&b);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdfs[3]);
 	ASSERT_OK(write_str(path, "1"), "remove the other function");
@@ -890,6 +1026,8 @@ KTEST(iopf_group_member_removed, "a device leaves its group while IOPF is on for
 	ASSERT_EQ(group_of(bdfs[3]), -ENOENT, "it left the group");
 	ASSERT_GE(IOPF_WAIT(f.c, resolved, st0.resolved + 1), st0.resolved + 1,
 		  "its fault is resolved all the same");
+	pthread_join(th, NULL);
+	ASSERT_EQ(inj.ret, -ENODEV, "the injection as the function stopped when it left");
 
 	/* This function goes on, with the built-in policy (a page a fault). */
 	unload_all();

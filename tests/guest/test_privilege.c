@@ -8,8 +8,14 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,4 +291,103 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 	ctr_close(&t);
 	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/allowed; echo > /sys/kernel/vfio_iopf/default");
 	unload_all();
+}
+
+#define SPAN		(128ULL << 30)
+#define NSPANS		8
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			kb = atol(line + strlen(key));
+	fclose(f);
+	return kb;
+}
+
+KTEST(priv_iopf_tracking_follows_faults,
+      "uid 65534 with a 64 KiB memlock limit maps 1 TiB for I/O page faults: "
+      "the kernel's tracking costs memory for the pages faulted, not for the size mapped")
+{
+	char bdfs[MAX_EDU][32], go = 0;
+	int c, to_parent[2], to_child[2], i, status;
+	long before = 0, mapped = 0;
+	struct vfio_dev d;
+	iopf_stats_t st;
+	pid_t pid;
+
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), 0, "edu");
+	c = vfio_container_open();
+	ASSERT_OK(c, "container");
+	ASSERT_OK(vfio_dev_open(&d, c, bdfs[0]), "device");
+	ASSERT_OK(pipe(to_parent) | pipe(to_child), "pipes");
+	pid = fork();
+	ASSERT_OK(pid, "fork");
+	if (!pid) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+		long kb[2];
+		uint8_t *va;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		va = mmap(NULL, NSPANS * SPAN, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (va == MAP_FAILED)
+			_exit(10);
+		/* One page of each span can be faulted in. */
+		for (i = 0; i < NSPANS; i++)
+			if (mprotect(va + i * SPAN, 4096, PROT_READ | PROT_WRITE))
+				_exit(11);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+		    setgid(65534) || setuid(65534))
+			_exit(12);
+		kb[0] = meminfo_kb("MemFree:");
+		for (i = 0; i < NSPANS; i++)
+			if (vfio_map(c, va + i * SPAN, (i + 1) * SPAN, SPAN,
+				     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+				     VFIO_DMA_MAP_FLAG_IOPF))
+				_exit(13);
+		kb[1] = meminfo_kb("MemFree:");
+		if (write(to_parent[1], kb, sizeof(kb)) != sizeof(kb) ||
+		    read(to_child[0], &go, 1) != 1)
+			_exit(14);
+		for (i = 0; i < NSPANS; i++)
+			if (vfio_unmap(c, (i + 1) * SPAN, SPAN))
+				_exit(15);
+		_exit(0);
+	}
+	close(to_parent[1]);
+	close(to_child[0]);
+	{
+		long kb[2];
+
+		ASSERT_EQ(read(to_parent[0], kb, sizeof(kb)), (ssize_t)sizeof(kb),
+			  "the owner mapped 1 TiB");
+		before = kb[0];
+		mapped = kb[1];
+	}
+	ktest_metric("map_1tib_kb", before - mapped);
+	ASSERT_LT(before - mapped, 4096, "1 TiB of IOPF mappings cost less than 4 MiB");
+
+	/* Root faults a page into each span: pinned under the owner's limit. */
+	for (i = 0; i < NSPANS; i++)
+		ASSERT_OK(iopf_inject(c, (i + 1) * SPAN, 4096, 1, VFIO_IOPF_TEST_PERM_WRITE),
+			  "fault one page of a span");
+	ASSERT_OK(iopf_stats(c, &st), "stats");
+	ASSERT_EQ(st.resolved, NSPANS, "one fault per span resolved");
+	ASSERT_EQ(st.pages_pinned, NSPANS, "8 pages pinned, 32 KiB under the 64 KiB limit");
+	ktest_metric("faulted_8_pages_kb", before - meminfo_kb("MemFree:"));
+
+	ASSERT_EQ(write(to_child[1], &go, 1), 1, "let the owner unmap");
+	ASSERT_EQ(waitpid(pid, &status, 0), pid, "owner done");
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "the owner unmapped as uid 65534");
+	ASSERT_OK(iopf_stats(c, &st), "stats");
+	ASSERT_EQ(st.pages_pinned, 0, "nothing pinned after the unmaps");
+	vfio_dev_close(&d);
+	close(c);
 }

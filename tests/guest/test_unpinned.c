@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <sys/ioctl.h>
 
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 
 #include "ktest.h"
 #include "policy_util.h"
@@ -644,6 +646,138 @@ KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalida
 	bpf_link__destroy(link);
 	recorder__destroy(skel);
 	ASSERT_FALSE(registered("recorder"), "unregistered with the link");
+}
+
+#define FAIL_FUNCTION	"/sys/kernel/debug/fail_function"
+
+KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOTLB sync failed is told as failed")
+{
+	struct recorder *skel;
+	struct bpf_link *link;
+	iopf_stats_t st;
+	struct ctr t;
+
+	if (access(FAIL_FUNCTION "/inject", W_OK))
+		KTEST_SKIP("no fail_function (CONFIG_FAIL_FUNCTION)");
+	unload_all();
+	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register");
+	ctr_open(&t, 0, 16);
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
+	ASSERT_EQ(fault_at(&t, 1), 1, "one page");
+	ASSERT_EQ(skel->bss->done_errors, 0, "done() told of a success");
+
+	/* The next sync of a fault batch fails, as an IOMMU driver's may. */
+	ASSERT_EQ(run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
+		      "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
+		      "echo 1 > $F/interval && echo 1 > $F/times && echo 0 > $F/verbose"), 0,
+		  "fail the next sync");
+	fault_at(&t, 5);
+	ASSERT_EQ(run(NULL, 0, "echo '!vfio_iopf_sync' > " FAIL_FUNCTION "/inject"), 0,
+		  "stop failing");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 1, "the first fault resolved");
+	ASSERT_EQ(st.failed, 1, "the second failed with its sync");
+	ASSERT_EQ(skel->bss->dones, 2, "done() once per fault");
+	ASSERT_EQ(skel->bss->done_errors, 1, "done() told of the failure");
+	ASSERT_EQ(skel->bss->done_error, -EIO, "with the sync's errno");
+
+	/* Faulting again on the page syncs it: resolved. */
+	fault_at(&t, 5);
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 2, "the page resolved on the next fault");
+	ctr_close(&t);
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	unload_all();
+}
+
+#define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
+
+KTEST(unpinned_new_domain_invalidates,
+      "a group given a domain of its own: the pages mapped without a pin are unmapped, "
+      "told to invalidate() run by run and counted")
+{
+	char bdfs[MAX_EDU][32];
+	struct recorder *skel;
+	struct bpf_link *link;
+	struct vfio_dev d2;
+	iopf_stats_t st;
+	struct ctr t;
+
+	if (access(NEW_DOMAIN_PARAM, W_OK))
+		KTEST_SKIP("no iopf_test_new_domain (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST)");
+	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
+	unload_all();
+	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register");
+	ctr_open(&t, 0, 16);
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
+	fault_at(&t, 2);
+	fault_at(&t, 3);
+	ASSERT_EQ(fault_at(&t, 9), 3, "pages 2, 3 and 9 mapped without a pin");
+	ASSERT_EQ(skel->bss->invalidates, 0, "nothing invalidated yet");
+
+	ASSERT_OK(write_str(NEW_DOMAIN_PARAM, "Y"), "next attach: a domain of its own");
+	ASSERT_OK(vfio_dev_open(&d2, t.c, bdfs[1]), "second group joins");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.pages_mapped, 0, "unmapped, to fault again into both domains");
+	ASSERT_EQ(st.pages_invalidated, 3, "counted as invalidated");
+	ASSERT_EQ(skel->bss->invalidates, 2, "invalidate() once per run");
+	ASSERT_EQ(skel->bss->inval_iova, IOVA + 9 * PAGE, "the last run's iova");
+	ASSERT_EQ(skel->bss->inval_size, PAGE, "the last run's size");
+	ASSERT_EQ(state(&t, 2) & MAPPED, 0, "page 2 unmapped");
+
+	ASSERT_EQ(fault_at(&t, 2), 1, "page 2 faults in again");
+	ASSERT_EQ(iopf_query(t.c, IOVA + 2 * PAGE) & VFIO_IOPF_TEST_IOMMU, VFIO_IOPF_TEST_IOMMU,
+		  "into both domains");
+	vfio_dev_close(&d2);
+	ctr_close(&t);
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	unload_all();
+}
+
+KTEST(prefault_rlimit_partial,
+      "a pinned prefault larger than what RLIMIT_MEMLOCK leaves maps the pages that fit")
+{
+	iopf_stats_t st;
+	struct rlimit rl;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	ASSERT_OK(drop_cap(CAP_IPC_LOCK), "drop CAP_IPC_LOCK");
+	ctr_open(&t, 0, 64);
+	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=64"), 0,
+		  "load window, 64 pages pinned");
+	attach_container(&t, "window");
+	lck0 = proc_status_kb("VmLck:");
+	rl.rlim_cur = rl.rlim_max = lck0 * 1024 + 10 * PAGE;
+	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "room for 10 pages");
+
+	ASSERT_EQ(fault_at(&t, 0), 10, "the 10 pages that fit are mapped");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 1, "the fault resolved");
+	ASSERT_EQ(st.pages_pinned, 10, "10 pinned");
+	ASSERT_EQ(st.failed_limit, 0, "not failed");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, 10 * PAGE / 1024, "locked_vm at the limit");
+
+	/* No room left: the next fault fails as over the limit. */
+	ASSERT_EQ(fault_at(&t, 32), 10, "nothing more mapped");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.failed_limit, 1, "failed_limit");
+
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	ctr_close(&t);
+	unload_all();
 }
 
 KTEST(policy_batch_decisions, "a burst: a fault is decided unless a decision maps its page; done() once per decision")

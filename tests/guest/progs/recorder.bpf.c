@@ -3,14 +3,15 @@
  * Test policy, not for use: maps the faulting page unpinned (or, with
  * pinned set, pinned and @after pages after it) and records every callback
  * in .bss, so that a test can check the kernel calls them (fault, done,
- * bind, unbind, invalidate) with the right arguments.
+ * bind, unbind, invalidate) with the right arguments and outcomes.
  */
 #include "vmlinux.h"
 #include "iopf_policy.bpf.h"
 
 __u64 faults, dones, binds, unbinds, invalidates;
 __u64 last_container, bound_container, unbound_container;
-__u64 inval_iova, inval_size, done_pages;
+__u64 inval_iova, inval_size, done_pages, done_errors;
+__s32 done_error;
 __u32 pinned, after;
 
 IOPF_FAULT(recorder_fault, const struct vfio_iopf_fault_ctx *fc,
@@ -28,6 +29,10 @@ IOPF_DONE(recorder_done, const struct vfio_iopf_fault_ctx *fc,
 {
 	dones++;
 	done_pages += res->pages_mapped;
+	if (res->error) {
+		done_errors++;
+		done_error = res->error;
+	}
 }
 
 IOPF_BIND(recorder_bind, __u64 container_id, __u64 cgroup_id)
