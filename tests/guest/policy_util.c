@@ -58,6 +58,9 @@ void unload_all(void)
 	for (i = 0; i < sizeof(all_policies) / sizeof(all_policies[0]); i++)
 		run(NULL, 0, "iopfctl unload %s 2>/dev/null", all_policies[i]);
 	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/default; echo 512 > /sys/kernel/vfio_iopf/max_pages");
+	/* Test knobs a failed test may have left set. */
+	write_str("/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms", "0");
+	write_str("/sys/kernel/debug/fail_function/inject", "!vfio_iopf_sync");
 }
 
 void slow_default_policy(unsigned int pages)

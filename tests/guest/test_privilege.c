@@ -374,6 +374,15 @@ KTEST(priv_iopf_tracking_follows_faults,
 	ktest_metric("map_1tib_kb", before - mapped);
 	ASSERT_LT(before - mapped, 4096, "1 TiB of IOPF mappings cost less than 4 MiB");
 
+	/* Faults whose pin fails (PROT_NONE) allocate no tracking. */
+	before = meminfo_kb("MemFree:");
+	ASSERT_OK(iopf_inject(c, SPAN + (16 << 20), 16 << 20, 8191, VFIO_IOPF_TEST_PERM_READ),
+		  "a fault every 16 MiB of the first span");
+	ASSERT_OK(iopf_stats(c, &st), "stats");
+	ASSERT_EQ(st.failed, 8191, "all failed: nothing to pin there");
+	ktest_metric("failed_8191_faults_kb", before - meminfo_kb("MemFree:"));
+	ASSERT_LT(before - meminfo_kb("MemFree:"), 4096, "and cost less than 4 MiB");
+
 	/* Root faults a page into each span: pinned under the owner's limit. */
 	for (i = 0; i < NSPANS; i++)
 		ASSERT_OK(iopf_inject(c, (i + 1) * SPAN, 4096, 1, VFIO_IOPF_TEST_PERM_WRITE),
@@ -381,7 +390,6 @@ KTEST(priv_iopf_tracking_follows_faults,
 	ASSERT_OK(iopf_stats(c, &st), "stats");
 	ASSERT_EQ(st.resolved, NSPANS, "one fault per span resolved");
 	ASSERT_EQ(st.pages_pinned, NSPANS, "8 pages pinned, 32 KiB under the 64 KiB limit");
-	ktest_metric("faulted_8_pages_kb", before - meminfo_kb("MemFree:"));
 
 	ASSERT_EQ(write(to_child[1], &go, 1), 1, "let the owner unmap");
 	ASSERT_EQ(waitpid(pid, &status, 0), pid, "owner done");

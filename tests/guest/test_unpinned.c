@@ -673,8 +673,8 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 	/* The next sync of a fault batch fails, as an IOMMU driver's may. */
 	ASSERT_EQ(run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
 		      "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
-		      "echo 1 > $F/interval && echo 1 > $F/times && echo 0 > $F/verbose"), 0,
-		  "fail the next sync");
+		      "echo 1 > $F/interval && echo 0 > $F/space && echo 1 > $F/times && "
+		      "echo 0 > $F/verbose"), 0, "fail the next sync");
 	fault_at(&t, 5);
 	ASSERT_EQ(run(NULL, 0, "echo '!vfio_iopf_sync' > " FAIL_FUNCTION "/inject"), 0,
 		  "stop failing");
@@ -689,6 +689,63 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 	fault_at(&t, 5);
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
 	ASSERT_EQ(st.resolved, 2, "the page resolved on the next fault");
+	ctr_close(&t);
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	unload_all();
+}
+
+#define PIN_DELAY "/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms"
+
+KTEST(policy_sync_fails_its_groups,
+      "a batch carried out twice whose second sync fails: only the group that sync covered fails")
+{
+	struct recorder *skel;
+	struct bpf_link *link;
+	iopf_stats_t st;
+	struct ctr t;
+
+	if (access(FAIL_FUNCTION "/inject", W_OK) || access(PIN_DELAY, W_OK))
+		KTEST_SKIP("no fail_function or iopf_test_pin_delay_ms");
+	unload_all();
+	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register");
+	ctr_open(&t, 0, 64);
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
+	skel->bss->pinned = 1;
+	skel->bss->after = 7;
+
+	/*
+	 * A slow first batch (page 40) lets the next two faults make one
+	 * batch: page 0 decides pages 0-7; page 3 is covered by it, so that
+	 * decision is carried out and synced, then page 3 is answered after
+	 * the batch's last sync. Each batch syncs after its decisions and at
+	 * its end: the first three syncs pass, the fourth fails.
+	 */
+	ASSERT_EQ(run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
+		      "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
+		      "echo 1 > $F/interval && echo 4 > $F/space && echo 1 > $F/times && "
+		      "echo 0 > $F/verbose"), 0, "fail the fourth sync from now");
+	ASSERT_OK(write_str(PIN_DELAY, "500"), "slow pins");
+	ASSERT_OK(iopf_inject_group(t.c, -1, IOVA + 40 * PAGE, PAGE, 1,
+				    VFIO_IOPF_TEST_PERM_READ, 0), "slow batch");
+	/* It is pinning when the next two are reported. */
+	usleep(200 * 1000);
+	ASSERT_OK(iopf_inject_group(t.c, -1, IOVA, 3 * PAGE, 2, VFIO_IOPF_TEST_PERM_READ, 0),
+		  "pages 0 and 3");
+	ASSERT_GE(IOPF_WAIT(t.c, failed, 1), 1, "a group failed");
+	ASSERT_OK(write_str(PIN_DELAY, "0"), "pins as usual");
+	ASSERT_EQ(run(NULL, 0, "echo '!vfio_iopf_sync' > " FAIL_FUNCTION "/inject"), 0,
+		  "stop failing");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.faults, 3, "three faults");
+	ASSERT_EQ(st.resolved, 2, "page 40 and page 0 resolved");
+	ASSERT_EQ(st.failed, 1, "page 3, in the failed sync, failed");
+	ASSERT_EQ(skel->bss->dones, 2, "two decisions");
+	ASSERT_EQ(skel->bss->done_errors, 0, "both told of their success: their syncs passed");
 	ctr_close(&t);
 	bpf_link__destroy(link);
 	recorder__destroy(skel);
@@ -777,6 +834,48 @@ KTEST(prefault_rlimit_partial,
 	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
 	ctr_close(&t);
+	unload_all();
+}
+
+KTEST(prefault_rlimit_faulting_page_first,
+      "a prefault before the faulting page that does not fit under RLIMIT_MEMLOCK: "
+      "the faulting page is mapped first, then what fits before it")
+{
+	struct recorder *skel;
+	struct bpf_link *link;
+	iopf_stats_t st;
+	struct rlimit rl;
+	struct ctr t;
+	long lck0;
+
+	unload_all();
+	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	ASSERT_OK(drop_cap(CAP_IPC_LOCK), "drop CAP_IPC_LOCK");
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(link != NULL, "register");
+	ctr_open(&t, 0, 64);
+	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
+	skel->bss->pinned = 1;
+	skel->bss->before = 63;
+	lck0 = proc_status_kb("VmLck:");
+	rl.rlim_cur = rl.rlim_max = lck0 * 1024 + 10 * PAGE;
+	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "room for 10 pages");
+
+	/* Page 63 faults; its decision covers pages 0-63, one chunk. */
+	ASSERT_EQ(fault_at(&t, 63), 10, "10 pages mapped");
+	ASSERT_OK(iopf_stats(t.c, &st), "stats");
+	ASSERT_EQ(st.resolved, 1, "the fault resolved");
+	ASSERT_EQ(st.failed_limit, 0, "not failed");
+	ASSERT_EQ(iopf_query(t.c, IOVA + 63 * PAGE) & MAPPED, MAPPED, "the faulting page among them");
+	ASSERT_EQ(proc_status_kb("VmLck:") - lck0, 10 * PAGE / 1024, "locked_vm at the limit");
+
+	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
+	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
+	ctr_close(&t);
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
 	unload_all();
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test policy, not for use: maps the faulting page unpinned (or, with
- * pinned set, pinned and @after pages after it) and records every callback
+ * pinned set, pinned, with @before pages before it and @after after it) and records every callback
  * in .bss, so that a test can check the kernel calls them (fault, done,
  * bind, unbind, invalidate) with the right arguments and outcomes.
  */
@@ -12,7 +12,7 @@ __u64 faults, dones, binds, unbinds, invalidates;
 __u64 last_container, bound_container, unbound_container;
 __u64 inval_iova, inval_size, done_pages, done_errors;
 __s32 done_error;
-__u32 pinned, after;
+__u32 pinned, before, after;
 
 IOPF_FAULT(recorder_fault, const struct vfio_iopf_fault_ctx *fc,
 	   struct vfio_iopf_decision *d)
@@ -20,6 +20,7 @@ IOPF_FAULT(recorder_fault, const struct vfio_iopf_fault_ctx *fc,
 	faults++;
 	last_container = fc->container_id;
 	d->flags = pinned ? 0 : VFIO_IOPF_UNPINNED;
+	d->before = before;
 	d->after = after;
 	return 0;
 }
