@@ -648,6 +648,27 @@ KTEST(policy_callbacks, "the kernel calls fault, done, bind, unbind and invalida
 	ASSERT_FALSE(registered("recorder"), "unregistered with the link");
 }
 
+/* Load and register the recorder policy, none left by an earlier test. */
+static struct recorder *recorder_up(struct bpf_link **link)
+{
+	struct recorder *skel;
+
+	unload_all();
+	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	skel = recorder__open_and_load();
+	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
+	*link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
+	ASSERT_TRUE(*link != NULL, "register");
+	return skel;
+}
+
+static void recorder_down(struct recorder *skel, struct bpf_link *link)
+{
+	bpf_link__destroy(link);
+	recorder__destroy(skel);
+	unload_all();
+}
+
 #define FAIL_FUNCTION	"/sys/kernel/debug/fail_function"
 
 KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOTLB sync failed is told as failed")
@@ -659,12 +680,7 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 
 	if (access(FAIL_FUNCTION "/inject", W_OK))
 		KTEST_SKIP("no fail_function (CONFIG_FAIL_FUNCTION)");
-	unload_all();
-	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
-	skel = recorder__open_and_load();
-	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
-	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
-	ASSERT_TRUE(link != NULL, "register");
+	skel = recorder_up(&link);
 	ctr_open(&t, 0, 16);
 	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	ASSERT_EQ(fault_at(&t, 1), 1, "one page");
@@ -690,9 +706,7 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
 	ASSERT_EQ(st.resolved, 2, "the page resolved on the next fault");
 	ctr_close(&t);
-	bpf_link__destroy(link);
-	recorder__destroy(skel);
-	unload_all();
+	recorder_down(skel, link);
 }
 
 #define PIN_DELAY "/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms"
@@ -707,12 +721,7 @@ KTEST(policy_sync_fails_its_groups,
 
 	if (access(FAIL_FUNCTION "/inject", W_OK) || access(PIN_DELAY, W_OK))
 		KTEST_SKIP("no fail_function or iopf_test_pin_delay_ms");
-	unload_all();
-	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
-	skel = recorder__open_and_load();
-	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
-	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
-	ASSERT_TRUE(link != NULL, "register");
+	skel = recorder_up(&link);
 	ctr_open(&t, 0, 64);
 	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	skel->bss->pinned = 1;
@@ -747,9 +756,7 @@ KTEST(policy_sync_fails_its_groups,
 	ASSERT_EQ(skel->bss->dones, 2, "two decisions");
 	ASSERT_EQ(skel->bss->done_errors, 0, "both told of their success: their syncs passed");
 	ctr_close(&t);
-	bpf_link__destroy(link);
-	recorder__destroy(skel);
-	unload_all();
+	recorder_down(skel, link);
 }
 
 #define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
@@ -768,12 +775,7 @@ KTEST(unpinned_new_domain_invalidates,
 	if (access(NEW_DOMAIN_PARAM, W_OK))
 		KTEST_SKIP("no iopf_test_new_domain (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST)");
 	ASSERT_GT(edu_find(bdfs, MAX_EDU), 1, "two edu devices");
-	unload_all();
-	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
-	skel = recorder__open_and_load();
-	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
-	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
-	ASSERT_TRUE(link != NULL, "register");
+	skel = recorder_up(&link);
 	ctr_open(&t, 0, 16);
 	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	fault_at(&t, 2);
@@ -796,9 +798,7 @@ KTEST(unpinned_new_domain_invalidates,
 		  "into both domains");
 	vfio_dev_close(&d2);
 	ctr_close(&t);
-	bpf_link__destroy(link);
-	recorder__destroy(skel);
-	unload_all();
+	recorder_down(skel, link);
 }
 
 KTEST(prefault_rlimit_partial,
@@ -848,13 +848,8 @@ KTEST(prefault_rlimit_faulting_page_first,
 	struct ctr t;
 	long lck0;
 
-	unload_all();
-	ASSERT_TRUE(wait_unregistered("recorder"), "no recorder left by an earlier test");
+	skel = recorder_up(&link);
 	ASSERT_OK(drop_cap(CAP_IPC_LOCK), "drop CAP_IPC_LOCK");
-	skel = recorder__open_and_load();
-	ASSERT_TRUE(skel != NULL, "recorder__open_and_load");
-	link = bpf_map__attach_struct_ops(skel->maps.recorder_ops);
-	ASSERT_TRUE(link != NULL, "register");
 	ctr_open(&t, 0, 64);
 	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	skel->bss->pinned = 1;
@@ -874,9 +869,7 @@ KTEST(prefault_rlimit_faulting_page_first,
 	ASSERT_OK(vfio_unmap(t.c, IOVA, 64 * PAGE), "unmap");
 	ASSERT_EQ(proc_status_kb("VmLck:"), lck0, "locked_vm back");
 	ctr_close(&t);
-	bpf_link__destroy(link);
-	recorder__destroy(skel);
-	unload_all();
+	recorder_down(skel, link);
 }
 
 KTEST(policy_batch_decisions, "a burst: a fault is decided unless a decision maps its page; done() once per decision")
