@@ -36,4 +36,9 @@ uint64_t iopf_wait(int container, size_t field_offset, uint64_t want);
 #define IOPF_WAIT(c, field, want) \
 	iopf_wait(c, offsetof(iopf_stats_t, field), want)
 
+/* Test knobs (CONFIG_VFIO_IOMMU_TYPE1_IOPF_TEST, CONFIG_FAIL_FUNCTION) */
+#define PIN_DELAY	"/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms"
+#define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
+#define FAIL_FUNCTION	"/sys/kernel/debug/fail_function"
+
 #endif

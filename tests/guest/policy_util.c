@@ -59,8 +59,21 @@ void unload_all(void)
 		run(NULL, 0, "iopfctl unload %s 2>/dev/null", all_policies[i]);
 	run(NULL, 0, "echo > /sys/kernel/vfio_iopf/default; echo 512 > /sys/kernel/vfio_iopf/max_pages");
 	/* Test knobs a failed test may have left set. */
-	write_str("/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms", "0");
-	write_str("/sys/kernel/debug/fail_function/inject", "!vfio_iopf_sync");
+	write_str(PIN_DELAY, "0");
+	unfail_iopf_sync();
+}
+
+int fail_iopf_sync(unsigned int pass)
+{
+	return run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
+		   "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
+		   "echo 1 > $F/interval && echo %u > $F/space && echo 1 > $F/times && "
+		   "echo 0 > $F/verbose", pass ? pass + 1 : 0);
+}
+
+int unfail_iopf_sync(void)
+{
+	return write_str(FAIL_FUNCTION "/inject", "!vfio_iopf_sync");
 }
 
 void slow_default_policy(unsigned int pages)

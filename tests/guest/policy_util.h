@@ -30,6 +30,12 @@ int file_has(const char *path, const char *needle);
 int registered(const char *name);
 /* Wait up to 5 s for @name to leave the registered policies: 1 if it did. */
 int wait_unregistered(const char *name);
+/*
+ * Make vfio_iopf_sync() fail once with -EIO, after @pass more calls pass
+ * (fail_function); 0 if armed. unfail_iopf_sync() disarms it; 0 or -errno.
+ */
+int fail_iopf_sync(unsigned int pass);
+int unfail_iopf_sync(void);
 void ctr_open(struct ctr *t, int which, size_t pages);
 void ctr_close(struct ctr *t);
 /*

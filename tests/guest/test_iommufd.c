@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -264,14 +263,6 @@ KTEST(iommufd_attach_moves_to_new_ioas,
 
 #define UNMAP_DELAY	"/sys/module/virtio_iommu/parameters/unmap_delay_ms"
 #define IOVA_ZERO	0x300000ULL
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 struct reattach {
 	struct vfio_dev *d;

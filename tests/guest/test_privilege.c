@@ -296,21 +296,6 @@ KTEST(priv_enforced_binding, "an enforced cgroup or default binding overrides th
 #define SPAN		(128ULL << 30)
 #define NSPANS		8
 
-static long meminfo_kb(const char *key)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			kb = atol(line + strlen(key));
-	fclose(f);
-	return kb;
-}
-
 KTEST(priv_iopf_tracking_follows_faults,
       "uid 65534 with a 64 KiB memlock limit maps 1 TiB for I/O page faults: "
       "the kernel's tracking costs memory for the pages faulted, not for the size mapped")
@@ -346,13 +331,13 @@ KTEST(priv_iopf_tracking_follows_faults,
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
 		    setgid(65534) || setuid(65534))
 			_exit(12);
-		kb[0] = meminfo_kb("MemFree:");
+		kb[0] = proc_kb("/proc/meminfo", "MemFree:");
 		for (i = 0; i < NSPANS; i++)
 			if (vfio_map(c, va + i * SPAN, (i + 1) * SPAN, SPAN,
 				     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
 				     VFIO_DMA_MAP_FLAG_IOPF))
 				_exit(13);
-		kb[1] = meminfo_kb("MemFree:");
+		kb[1] = proc_kb("/proc/meminfo", "MemFree:");
 		if (write(to_parent[1], kb, sizeof(kb)) != sizeof(kb) ||
 		    read(to_child[0], &go, 1) != 1)
 			_exit(14);
@@ -375,13 +360,13 @@ KTEST(priv_iopf_tracking_follows_faults,
 	ASSERT_LT(before - mapped, 4096, "1 TiB of IOPF mappings cost less than 4 MiB");
 
 	/* Faults whose pin fails (PROT_NONE) allocate no tracking. */
-	before = meminfo_kb("MemFree:");
+	before = proc_kb("/proc/meminfo", "MemFree:");
 	ASSERT_OK(iopf_inject(c, SPAN + (16 << 20), 16 << 20, 8191, VFIO_IOPF_TEST_PERM_READ),
 		  "a fault every 16 MiB of the first span");
 	ASSERT_OK(iopf_stats(c, &st), "stats");
 	ASSERT_EQ(st.failed, 8191, "all failed: nothing to pin there");
-	ktest_metric("failed_8191_faults_kb", before - meminfo_kb("MemFree:"));
-	ASSERT_LT(before - meminfo_kb("MemFree:"), 4096, "and cost less than 4 MiB");
+	ktest_metric("failed_8191_faults_kb", before - proc_kb("/proc/meminfo", "MemFree:"));
+	ASSERT_LT(before - proc_kb("/proc/meminfo", "MemFree:"), 4096, "and cost less than 4 MiB");
 
 	/* Root faults a page into each span: pinned under the owner's limit. */
 	for (i = 0; i < NSPANS; i++)

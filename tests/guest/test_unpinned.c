@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -669,8 +668,6 @@ static void recorder_down(struct recorder *skel, struct bpf_link *link)
 	unload_all();
 }
 
-#define FAIL_FUNCTION	"/sys/kernel/debug/fail_function"
-
 KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOTLB sync failed is told as failed")
 {
 	struct recorder *skel;
@@ -687,13 +684,9 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 	ASSERT_EQ(skel->bss->done_errors, 0, "done() told of a success");
 
 	/* The next sync of a fault batch fails, as an IOMMU driver's may. */
-	ASSERT_EQ(run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
-		      "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
-		      "echo 1 > $F/interval && echo 0 > $F/space && echo 1 > $F/times && "
-		      "echo 0 > $F/verbose"), 0, "fail the next sync");
+	ASSERT_OK(fail_iopf_sync(0), "fail the next sync");
 	fault_at(&t, 5);
-	ASSERT_EQ(run(NULL, 0, "echo '!vfio_iopf_sync' > " FAIL_FUNCTION "/inject"), 0,
-		  "stop failing");
+	ASSERT_OK(unfail_iopf_sync(), "stop failing");
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
 	ASSERT_EQ(st.resolved, 1, "the first fault resolved");
 	ASSERT_EQ(st.failed, 1, "the second failed with its sync");
@@ -708,8 +701,6 @@ KTEST(policy_done_after_sync, "done() tells the final outcome: a fault whose IOT
 	ctr_close(&t);
 	recorder_down(skel, link);
 }
-
-#define PIN_DELAY "/sys/module/vfio_iommu_type1/parameters/iopf_test_pin_delay_ms"
 
 KTEST(policy_sync_fails_its_groups,
       "a batch carried out twice whose second sync fails: only the group that sync covered fails")
@@ -734,10 +725,7 @@ KTEST(policy_sync_fails_its_groups,
 	 * the batch's last sync. Each batch syncs after its decisions and at
 	 * its end: the first three syncs pass, the fourth fails.
 	 */
-	ASSERT_EQ(run(NULL, 0, "F=" FAIL_FUNCTION "; echo vfio_iopf_sync > $F/inject && "
-		      "printf %%#x -5 > $F/vfio_iopf_sync/retval && echo 100 > $F/probability && "
-		      "echo 1 > $F/interval && echo 4 > $F/space && echo 1 > $F/times && "
-		      "echo 0 > $F/verbose"), 0, "fail the fourth sync from now");
+	ASSERT_OK(fail_iopf_sync(3), "fail the fourth sync from now");
 	ASSERT_OK(write_str(PIN_DELAY, "500"), "slow pins");
 	ASSERT_OK(iopf_inject_group(t.c, -1, IOVA + 40 * PAGE, PAGE, 1,
 				    VFIO_IOPF_TEST_PERM_READ, 0), "slow batch");
@@ -747,8 +735,7 @@ KTEST(policy_sync_fails_its_groups,
 		  "pages 0 and 3");
 	ASSERT_GE(IOPF_WAIT(t.c, failed, 1), 1, "a group failed");
 	ASSERT_OK(write_str(PIN_DELAY, "0"), "pins as usual");
-	ASSERT_EQ(run(NULL, 0, "echo '!vfio_iopf_sync' > " FAIL_FUNCTION "/inject"), 0,
-		  "stop failing");
+	ASSERT_OK(unfail_iopf_sync(), "stop failing");
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
 	ASSERT_EQ(st.faults, 3, "three faults");
 	ASSERT_EQ(st.resolved, 2, "page 40 and page 0 resolved");
@@ -758,8 +745,6 @@ KTEST(policy_sync_fails_its_groups,
 	ctr_close(&t);
 	recorder_down(skel, link);
 }
-
-#define NEW_DOMAIN_PARAM "/sys/module/vfio_iommu_type1/parameters/iopf_test_new_domain"
 
 KTEST(unpinned_new_domain_invalidates,
       "a group given a domain of its own: the pages mapped without a pin are unmapped, "
@@ -805,7 +790,6 @@ KTEST(prefault_rlimit_partial,
       "a pinned prefault larger than what RLIMIT_MEMLOCK leaves maps the pages that fit")
 {
 	iopf_stats_t st;
-	struct rlimit rl;
 	struct ctr t;
 	long lck0;
 
@@ -815,9 +799,8 @@ KTEST(prefault_rlimit_partial,
 	ASSERT_EQ(run(NULL, 0, "iopfctl load " OBJ("window") " -p window=64"), 0,
 		  "load window, 64 pages pinned");
 	attach_container(&t, "window");
-	lck0 = proc_status_kb("VmLck:");
-	rl.rlim_cur = rl.rlim_max = lck0 * 1024 + 10 * PAGE;
-	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "room for 10 pages");
+	lck0 = memlock_room(10);
+	ASSERT_OK(lck0 < 0 ? lck0 : 0, "room for 10 pages");
 
 	ASSERT_EQ(fault_at(&t, 0), 10, "the 10 pages that fit are mapped");
 	ASSERT_OK(iopf_stats(t.c, &st), "stats");
@@ -844,7 +827,6 @@ KTEST(prefault_rlimit_faulting_page_first,
 	struct recorder *skel;
 	struct bpf_link *link;
 	iopf_stats_t st;
-	struct rlimit rl;
 	struct ctr t;
 	long lck0;
 
@@ -854,9 +836,8 @@ KTEST(prefault_rlimit_faulting_page_first,
 	ASSERT_OK(iopf_set_policy(t.c, "recorder"), "bind");
 	skel->bss->pinned = 1;
 	skel->bss->before = 63;
-	lck0 = proc_status_kb("VmLck:");
-	rl.rlim_cur = rl.rlim_max = lck0 * 1024 + 10 * PAGE;
-	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl), "room for 10 pages");
+	lck0 = memlock_room(10);
+	ASSERT_OK(lck0 < 0 ? lck0 : 0, "room for 10 pages");
 
 	/* Page 63 faults; its decision covers pages 0-63, one chunk. */
 	ASSERT_EQ(fault_at(&t, 63), 10, "10 pages mapped");

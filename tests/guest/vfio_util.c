@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -288,9 +289,9 @@ int edu_dma(struct vfio_dev *d, uint64_t iova, uint32_t off, uint32_t len,
 	return edu_dma_wait(d);
 }
 
-long proc_status_kb(const char *field)
+long proc_kb(const char *path, const char *field)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(path, "r");
 	size_t flen = strlen(field);
 	char line[256];
 	long val = -1;
@@ -304,6 +305,28 @@ long proc_status_kb(const char *field)
 		}
 	fclose(f);
 	return val;
+}
+
+long proc_status_kb(const char *field)
+{
+	return proc_kb("/proc/self/status", field);
+}
+
+long memlock_room(unsigned int pages)
+{
+	long lck = proc_status_kb("VmLck:");
+	struct rlimit rl;
+
+	rl.rlim_cur = rl.rlim_max = lck * 1024 + (long)pages * sysconf(_SC_PAGESIZE);
+	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : lck;
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int drop_cap(int cap)

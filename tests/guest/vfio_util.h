@@ -90,7 +90,13 @@ int read_str(const char *path, char *buf, size_t len);
 /* A file's decimal value, or -errno. */
 long long read_ll(const char *path);
 
+/* The value of a field of a /proc file ("MemFree:"), in kB; -1 if absent. */
+long proc_kb(const char *path, const char *field);
 /* The value of a field in /proc/self/status ("VmLck:"), in kB; -1 if absent. */
 long proc_status_kb(const char *field);
+/* Set RLIMIT_MEMLOCK to room for @pages more; VmLck (kB) before, or -errno. */
+long memlock_room(unsigned int pages);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t mono_ns(void);
 
 #endif
